@@ -1,0 +1,44 @@
+# One entry point for maintainers and CI. Every target bootstraps the virtual
+# environment first, from pyproject.toml pinned by constraints.txt.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Quiet TensorFlow, and keep Keras's config file out of $HOME.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+.PHONY: docs serve test lint screenshots bench constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+docs: $(STAMP)  ## build the site into site/ (strict, offline)
+	$(BIN)/mkdocs build --strict
+
+serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
+	$(BIN)/mkdocs serve --strict
+
+test: $(STAMP)  ## every test: package, CLI, snippets, built site, screenshots, browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+screenshots: $(STAMP)  ## regenerate docs/img/tensorboard/ from real training runs
+	$(BIN)/alphabet-tutorial screenshots --out docs/img/tensorboard
+
+bench: $(STAMP)  ## print benchmark figures as JSON
+	$(BIN)/python benchmarks/bench_training.py
+
+constraints:  ## re-pin constraints.txt from the current environment
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^alphabet-tutorial' > constraints.txt
+
+clean:
+	rm -rf site $(VENV)

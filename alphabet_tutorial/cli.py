@@ -1,0 +1,233 @@
+"""The `alphabet-tutorial` command: train, evaluate, predict, compare, TensorBoard.
+
+Bad input ends with exit status 2 and one line that names the problem. TensorFlow is
+imported only by the subcommands that need it, so usage errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+from alphabet_tutorial import Config, __version__
+
+PROG = "alphabet-tutorial"
+IMPLS = ("lowlevel", "keras")
+CONFIG_OPTIONS = {  # option -> (type, help)
+    "window": (int, "letters read before predicting the next one"),
+    "units": (int, "size of the LSTM state"),
+    "epochs": (int, "passes over the training set"),
+    "batch_size": (int, "windows per gradient step"),
+    "learning_rate": (float, "Adam's step size"),
+    "train_size": (int, "windows drawn for training"),
+    "seed": (int, "seeds weights, data and shuffling"),
+}
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise UsageError(message)
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("config (defaults from alphabet_tutorial.Config)")
+    defaults = Config()
+    for name, (kind, text) in CONFIG_OPTIONS.items():
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=kind,
+            metavar="N" if kind is int else "X",
+            help=f"{text} (default {getattr(defaults, name)})",
+        )
+    group.add_argument(
+        "--wrap", action="store_true", default=None, help="z is followed by a (default: no wrap)"
+    )
+
+
+def config_from(args) -> Config:
+    changes = {
+        name: getattr(args, name)
+        for name in [*CONFIG_OPTIONS, "wrap"]
+        if getattr(args, name, None) is not None
+    }
+    return Config(**changes)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Learn the alphabet with low-level TensorFlow "
+        "and with Keras, and compare the two.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    train = commands.add_parser("train", help="train one implementation")
+    train.add_argument("--impl", choices=IMPLS, default="keras")
+    train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
+    train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
+    add_config_options(train)
+
+    for name, text in (
+        ("evaluate", "accuracy and loss on every window"),
+        ("predict", "the most likely next letters of TEXT"),
+    ):
+        command = commands.add_parser(name, help=text)
+        if name == "predict":
+            command.add_argument("text", metavar="TEXT", help="letters, e.g. abc")
+            command.add_argument("--top", type=int, default=3, help="candidates to show")
+        command.add_argument(
+            "--impl",
+            choices=IMPLS,
+            default="keras",
+            help="implementation to train when no --load is given",
+        )
+        command.add_argument(
+            "--load",
+            type=Path,
+            metavar="FILE.npz",
+            help="weights saved by `train --save` (otherwise train first)",
+        )
+        add_config_options(command)
+
+    compare = commands.add_parser("compare", help="train both and compare them")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_config_options(compare)
+
+    board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")
+    board.add_argument("--logdir", type=Path, required=True)
+    board.add_argument("--port", type=int, default=0, help="default: a free port")
+
+    shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
+    shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
+    add_config_options(shots)
+    return parser
+
+
+def train_impl(impl: str, config: Config, logdir=None):
+    """Train with a progress bar on stderr; returns (model, history)."""
+    from alphabet_tutorial.training import ProgressBar
+
+    if impl == "lowlevel":
+        from alphabet_tutorial.lowlevel import train
+    else:
+        from alphabet_tutorial.keras_model import train
+    return train(config, logdir=logdir, progress=ProgressBar(config.epochs, impl))
+
+
+def load_model(args):
+    """(model, config) from --load, or freshly trained from the config options."""
+    if args.load is None:
+        config = config_from(args)
+        return train_impl(args.impl, config)[0], config
+    given = [name for name in [*CONFIG_OPTIONS, "wrap"] if getattr(args, name) is not None]
+    if given:
+        option = "--" + given[0].replace("_", "-")
+        raise UsageError(
+            f"{option} cannot be combined with --load: the config comes from the weights file"
+        )
+    from alphabet_tutorial.lowlevel import LowLevelLSTM
+    from alphabet_tutorial.training import load_weights
+
+    config, weights, _ = load_weights(args.load)
+    model = LowLevelLSTM(config)  # both implementations share one weight layout
+    model.set_weights(weights)
+    return model, config
+
+
+def run_train(args) -> None:
+    config = config_from(args)
+    logdir = args.logdir / args.impl if args.logdir else None
+    model, history = train_impl(args.impl, config, logdir)
+    print(
+        f"{args.impl}: {history.eval_accuracy[-1]:.1%} of every window right after "
+        f"{config.epochs} epochs (first 100 % at epoch {history.epochs_to_100 or 'never'}), "
+        f"{history.train_seconds:.1f} s of training"
+    )
+    if logdir:
+        print(f"TensorBoard logs: {logdir}")
+    if args.save:
+        from alphabet_tutorial.training import save_weights
+
+        print(f"weights saved to {save_weights(args.save, model.get_weights(), config, args.impl)}")
+
+
+def run_evaluate(args) -> None:
+    from alphabet_tutorial.task import windows
+    from alphabet_tutorial.training import score
+
+    model, config = load_model(args)
+    loss, accuracy = score(model, config)
+    count = len(windows(config.window, config.wrap))
+    print(f"accuracy on all {count} windows: {accuracy:.1%}  (loss {loss:.4f})")
+
+
+def run_predict(args) -> None:
+    from alphabet_tutorial.task import encode_prompt, top_letters, windows
+    from alphabet_tutorial.training import predict_next
+
+    if args.load is None:  # reject bad text or --top before any training
+        encode_prompt(args.text, config_from(args).window)
+    top_letters([0.0] * 26, args.top)
+
+    model, config = load_model(args)
+    candidates = predict_next(model, args.text, config, top=args.top)
+    prompt = args.text.lower()[-config.window :]
+    if prompt not in {text for text, _ in windows(config.window, config.wrap)}:
+        print(
+            f"note: {prompt!r} is not a window of the task; the model never saw it", file=sys.stderr
+        )
+    print(f"{args.text} -> {candidates[0][0]}")
+    for letter, probability in candidates:
+        print(f"  {letter}  {probability:7.2%}")
+
+
+def run_compare(args) -> None:
+    from alphabet_tutorial.compare import compare, format_table
+
+    measurements = compare(config_from(args))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(m) for m in measurements], indent=2))
+    else:
+        print(format_table(measurements))
+
+
+def run_tensorboard(args) -> None:
+    if not args.logdir.is_dir():
+        raise ValueError(f"log directory {str(args.logdir)!r} does not exist")
+    from alphabet_tutorial.tensorboard import TensorBoardServer
+
+    with TensorBoardServer(args.logdir, port=args.port or None) as server:
+        print(f"TensorBoard at {server.url} (process {server.pid}); Ctrl-C stops it", flush=True)
+        while True:
+            time.sleep(3600)
+
+
+def run_screenshots(args) -> None:
+    from alphabet_tutorial.screenshots import capture
+
+    manifest = capture(args.out, config_from(args))
+    for image in manifest["images"]:
+        print(args.out / image["file"])
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        handler = globals()[f"run_{args.command}"]
+        handler(args)
+    except (UsageError, ValueError, RuntimeError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

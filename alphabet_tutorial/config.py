@@ -1,0 +1,47 @@
+"""The hyperparameters shared by both implementations, so that the comparison is fair.
+
+Both the low-level TensorFlow model and the Keras model read one `Config`; change a
+field here and both change together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from alphabet_tutorial.task import ALPHABET
+
+
+@dataclass(frozen=True)
+class Config:
+    window: int = 3  # letters the model reads before predicting the next one
+    units: int = 32  # size of the LSTM's hidden and cell state
+    epochs: int = 15  # passes over the training set
+    batch_size: int = 32  # windows per gradient step
+    learning_rate: float = 0.01  # Adam's step size
+    train_size: int = 512  # windows drawn at random (with repeats) for training
+    seed: int = 7  # seeds the weights, the training set and its shuffling
+    wrap: bool = False  # True: z is followed by a, so "xyz" -> "a" is a window too
+
+    def __post_init__(self) -> None:
+        for name in ("window", "units", "epochs", "batch_size", "train_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.window >= len(ALPHABET):
+            raise ValueError(
+                f"window must be shorter than the alphabet ({len(ALPHABET)} letters), "
+                f"got {self.window}"
+            )
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+
+    def replace(self, **changes) -> Config:
+        """A copy with some fields changed (and validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)

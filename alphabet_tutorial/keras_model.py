@@ -1,0 +1,120 @@
+"""The "after" picture: the same next-letter network in Keras, in both of its flavours.
+
+`build_sequential` stacks the layers; `build_functional` wires the same layers as a
+graph of calls. Either is compiled with Adam and cross-entropy and trained with `fit`,
+with the TensorBoard callback logging scalars and weight histograms.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from alphabet_tutorial.config import Config
+from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
+from alphabet_tutorial.training import History
+
+
+# --8<-- [start:sequential]
+def build_sequential(config: Config = Config()) -> keras.Model:
+    """Layers stacked in order: windows -> LSTM -> softmax over 26 letters."""
+    keras.utils.set_random_seed(config.seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(config.window, NUM_LETTERS)),  # (batch, window, 26)
+            keras.layers.LSTM(config.units, name="lstm"),  # (batch, units)
+            keras.layers.Dense(NUM_LETTERS, activation="softmax", name="dense"),  # (batch, 26)
+        ],
+        name="next_letter_sequential",
+    )
+    return compile_model(model, config)
+
+
+# --8<-- [end:sequential]
+
+
+# --8<-- [start:functional]
+def build_functional(config: Config = Config()) -> keras.Model:
+    """The same network written as calls from an input tensor to an output tensor."""
+    keras.utils.set_random_seed(config.seed)
+    letters = keras.Input(shape=(config.window, NUM_LETTERS), name="letters")
+    state = keras.layers.LSTM(config.units, name="lstm")(letters)
+    next_letter = keras.layers.Dense(NUM_LETTERS, activation="softmax", name="dense")(state)
+    model = keras.Model(letters, next_letter, name="next_letter_functional")
+    return compile_model(model, config)
+
+
+# --8<-- [end:functional]
+
+
+# --8<-- [start:compile]
+def compile_model(model: keras.Model, config: Config) -> keras.Model:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+# --8<-- [end:compile]
+
+
+class EpochMonitor(keras.callbacks.Callback):
+    """Times each epoch's training steps, scores every window, drives a progress bar."""
+
+    def __init__(self, config: Config, history: History, progress=None):
+        super().__init__()
+        self.history_ = history
+        self.progress = progress
+        self.eval_inputs, self.eval_targets = evaluation_set(config)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.started
+        probabilities = np.asarray(self.model(self.eval_inputs))  # (windows, 26)
+        eval_accuracy = float(np.mean(probabilities.argmax(1) == self.eval_targets.argmax(1)))
+        self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
+        if self.progress is not None:
+            self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)
+
+
+# --8<-- [start:train]
+def train(config: Config = Config(), logdir=None, progress=None, model=None):
+    """Train the Sequential model (or `model`); returns (model, History)."""
+    model = model if model is not None else build_sequential(config)
+    inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
+    history = History("keras")
+    callbacks = [EpochMonitor(config, history, progress)]
+    if logdir:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir), histogram_freq=1))
+    model.fit(
+        inputs,
+        targets,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    if logdir:
+        write_forward_graph(model, Path(logdir) / "train")
+    return model, history
+
+
+# --8<-- [end:train]
+
+
+def write_forward_graph(model: keras.Model, logdir) -> None:
+    """Keras 3 logs only the layer graph; add the op graph of one forward pass."""
+    forward = tf.function(lambda inputs: model(inputs, training=False))
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    graph = forward.get_concrete_function(spec).graph
+    with tf.summary.create_file_writer(str(logdir)).as_default():
+        tf.summary.graph(graph)

@@ -1,0 +1,116 @@
+"""The task: read a run of consecutive letters, predict the letter that comes next.
+
+Letters become indices (a=0 ... z=25) and then one-hot vectors, so a window of
+`window` letters is a (window, 26) matrix and its target is one of 26 classes.
+Unless `wrap` is set, z has no successor: "xyz" is not a window, "wxy" -> "z" is the
+last one.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+ALPHABET = string.ascii_lowercase
+NUM_LETTERS = len(ALPHABET)  # 26 classes
+
+
+# --8<-- [start:encoding]
+def encode(text: str) -> list[int]:
+    """Letters to indices: "abc" -> [0, 1, 2]. Lower- or upper-case, not mixed."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a string of letters, got {text!r}")
+    if not text:
+        raise ValueError("expected at least one letter, got an empty string ''")
+    if text != text.lower() and text != text.upper():
+        raise ValueError(f"mixed-case text {text!r}: use all lower-case or all upper-case")
+    bad = [char for char in text.lower() if char not in ALPHABET]
+    if bad:
+        raise ValueError(f"{bad[0]!r} in {text!r} is not a letter from a to z")
+    return [ALPHABET.index(char) for char in text.lower()]
+
+
+def decode(indices) -> str:
+    """Indices to letters: [0, 1, 2] -> "abc"."""
+    letters = []
+    for index in indices:
+        if not 0 <= int(index) < NUM_LETTERS:
+            raise ValueError(f"letter index {index!r} is outside 0..{NUM_LETTERS - 1}")
+        letters.append(ALPHABET[int(index)])
+    return "".join(letters)
+
+
+def one_hot(indices) -> np.ndarray:
+    """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
+    indices = np.asarray(indices)
+    if indices.size and (indices.min() < 0 or indices.max() >= NUM_LETTERS):
+        raise ValueError(f"letter indices must lie in 0..{NUM_LETTERS - 1}, got {indices}")
+    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]
+
+
+# --8<-- [end:encoding]
+
+
+def _check_window(window: int) -> None:
+    if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+        raise ValueError(f"window must be a positive integer, got {window!r}")
+    if window >= NUM_LETTERS:
+        raise ValueError(
+            f"window {window} is too long: it must be shorter than the alphabet "
+            f"({NUM_LETTERS} letters)"
+        )
+
+
+# --8<-- [start:windows]
+def windows(window: int = 3, wrap: bool = False) -> list[tuple[str, str]]:
+    """Every (run of `window` consecutive letters, next letter) pair of the task."""
+    _check_window(window)
+    starts = range(NUM_LETTERS) if wrap else range(NUM_LETTERS - window)
+    pairs = []
+    for start in starts:
+        run = [(start + offset) % NUM_LETTERS for offset in range(window + 1)]
+        pairs.append((decode(run[:-1]), decode(run[-1:])))
+    return pairs
+
+
+def encode_windows(pairs) -> tuple[np.ndarray, np.ndarray]:
+    """(text, next letter) pairs to inputs (n, window, 26) and targets (n, 26)."""
+    inputs = one_hot([encode(text) for text, _ in pairs])  # (n, window, 26)
+    targets = one_hot([encode(letter)[0] for _, letter in pairs])  # (n, 26)
+    return inputs, targets
+
+
+def training_set(config) -> tuple[np.ndarray, np.ndarray]:
+    """`config.train_size` windows drawn at random from the task, reproducible from the seed."""
+    pairs = windows(config.window, config.wrap)
+    rng = np.random.default_rng(config.seed)
+    picks = rng.integers(0, len(pairs), size=config.train_size)
+    return encode_windows([pairs[i] for i in picks])
+
+
+def evaluation_set(config) -> tuple[np.ndarray, np.ndarray]:
+    """Every window of the task exactly once, in alphabetical order."""
+    return encode_windows(windows(config.window, config.wrap))
+
+
+# --8<-- [end:windows]
+
+
+def encode_prompt(text: str, window: int) -> np.ndarray:
+    """The last `window` letters of `text` as a batch of one: (1, window, 26)."""
+    indices = encode(text)
+    if len(indices) < window:
+        raise ValueError(
+            f"{text!r} has {len(indices)} letter(s); the model reads windows of {window}"
+        )
+    return one_hot([indices[-window:]])
+
+
+def top_letters(probabilities, top: int = 3) -> list[tuple[str, float]]:
+    """The `top` most likely next letters with their probabilities, most likely first."""
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= NUM_LETTERS:
+        raise ValueError(f"top must be an integer from 1 to {NUM_LETTERS}, got {top!r}")
+    probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    order = np.argsort(-probabilities, kind="stable")[:top]
+    return [(ALPHABET[i], float(probabilities[i])) for i in order]

@@ -1,0 +1,121 @@
+"""The `alphabet-tutorial` command: each subcommand, and one-line errors with status 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from alphabet_tutorial.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["predict", "ab3"], "'3'"),
+        (["predict", "aBc"], "'aBc'"),
+        (["predict", ""], "''"),
+        (["predict", "abc", "--top", "0"], "got 0"),
+        (["predict", "ab", "--window", "3"], "'ab'"),
+        (["train", "--window", "26"], "got 26"),
+        (["train", "--window", "0"], "window"),
+        (["train", "--units", "-4"], "units"),
+        (["train", "--epochs", "0"], "epochs"),
+        (["train", "--batch-size", "0"], "batch_size"),
+        (["train", "--learning-rate", "-1"], "learning_rate"),
+        (["train", "--window", "three"], "'three'"),
+        (["train", "--impl", "pytorch"], "'pytorch'"),
+        (["evaluate", "--load", "missing.npz"], "missing.npz"),
+        (["tensorboard", "--logdir", "no/such/dir"], "no/such/dir"),
+        (["frobnicate"], "'frobnicate'"),
+        ([], "command"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_naming_it(capsys, argv, named):
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("alphabet-tutorial: error: ")
+    assert named in err
+
+
+def test_load_refuses_config_options(capsys, tmp_path):
+    status, _, err = run(
+        capsys, "predict", "abc", "--load", str(tmp_path / "w.npz"), "--window", "4"
+    )
+    assert status == 2 and "--window cannot be combined with --load" in err
+
+
+def test_garbage_weights_file_is_a_one_line_error(capsys, tmp_path):
+    garbage = tmp_path / "w.npz"
+    garbage.write_bytes(b"not a weights file")
+    status, _, err = run(capsys, "evaluate", "--load", str(garbage))
+    assert status == 2 and str(garbage) in err and err.count("\n") == 1
+
+
+def test_console_script_errors_without_traceback():
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    result = subprocess.run(
+        [sys.executable, "-m", "alphabet_tutorial", "predict", "a1c"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "alphabet-tutorial: error: '1' in 'a1c' is not a letter from a to z\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_train_save_then_predict_and_evaluate_from_the_file(capsys, tmp_path):
+    weights, logs = tmp_path / "lowlevel.npz", tmp_path / "logs"
+    status, out, err = run(
+        capsys, "train", "--impl", "lowlevel", "--save", str(weights), "--logdir", str(logs)
+    )
+    assert status == 0
+    assert "lowlevel: 100.0% of every window" in out
+    assert "15/15" in err  # the progress bar reached the last epoch
+    assert any((logs / "lowlevel" / "train").glob("events.out.tfevents.*"))
+
+    status, out, _ = run(capsys, "predict", "abc", "--load", str(weights), "--top", "4")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "abc -> d" and len(lines) == 5
+    probabilities = [float(line.split()[1].rstrip("%")) for line in lines[1:]]
+    assert probabilities == sorted(probabilities, reverse=True) and probabilities[0] > 90
+
+    status, out, _ = run(capsys, "evaluate", "--load", str(weights))
+    assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")
+
+
+def test_predict_trains_keras_when_no_weights_are_given(capsys):
+    status, out, err = run(capsys, "predict", "ABC", "--impl", "keras")
+    assert status == 0 and out.splitlines()[0] == "ABC -> d"
+    assert "keras [" in err
+
+
+def test_predict_warns_about_a_window_the_task_never_has(capsys, tmp_path):
+    weights = tmp_path / "w.npz"
+    assert (
+        run(capsys, "train", "--impl", "lowlevel", "--epochs", "1", "--save", str(weights))[0] == 0
+    )
+    status, _, err = run(capsys, "predict", "xyz", "--load", str(weights))
+    assert status == 0 and "'xyz' is not a window of the task" in err
+
+
+def test_compare_json_has_both_implementations(capsys):
+    status, out, _ = run(capsys, "compare", "--json", "--epochs", "3")
+    assert status == 0
+    rows = {row["impl"]: row for row in json.loads(out)}
+    assert set(rows) == {"lowlevel", "keras"}
+    assert rows["lowlevel"]["parameters"] == rows["keras"]["parameters"] == 8410
+    assert rows["lowlevel"]["lines_of_code"] > rows["keras"]["lines_of_code"] > 0
+    assert all(np.isfinite(row["train_seconds"]) for row in rows.values())
