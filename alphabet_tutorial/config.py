@@ -7,6 +7,7 @@ field here and both change together.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from alphabet_tutorial.task import ALPHABET
@@ -34,10 +35,12 @@ class Config:
                 f"got {self.window}"
             )
         rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < math.inf:
             raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.wrap, bool):
+            raise ValueError(f"wrap must be True or False, got {self.wrap!r}")
 
     def replace(self, **changes) -> Config:
         """A copy with some fields changed (and validated again)."""

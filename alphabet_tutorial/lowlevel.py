@@ -44,15 +44,17 @@ class LSTMCell(tf.Module):
     def __init__(self, input_size: int, units: int, rng: tf.random.Generator):
         super().__init__(name="lstm")
         self.units = units
-        self.kernel = tf.Variable(  # (26, 4 * units)
-            glorot_uniform(rng, (input_size, 4 * units)), name="kernel"
-        )
-        self.recurrent_kernel = tf.Variable(  # (units, 4 * units)
-            orthogonal(rng, (units, 4 * units)), name="recurrent_kernel"
-        )
-        self.bias = tf.Variable(  # (4 * units,): the forget gate starts open
-            tf.concat([tf.zeros(units), tf.ones(units), tf.zeros(2 * units)], 0), name="bias"
-        )
+        with self.name_scope:  # variables named lstm/kernel, ..., like dense/kernel
+            self.kernel = tf.Variable(  # (26, 4 * units)
+                glorot_uniform(rng, (input_size, 4 * units)), name="kernel"
+            )
+            self.recurrent_kernel = tf.Variable(  # (units, 4 * units)
+                orthogonal(rng, (units, 4 * units)), name="recurrent_kernel"
+            )
+            self.bias = tf.Variable(  # (4 * units,): the forget gate starts open
+                tf.concat([tf.zeros(units), tf.ones(units), tf.zeros(2 * units)], 0),
+                name="bias",
+            )
 
     def __call__(self, x_t, h, c):
         # x_t: (batch, 26), h and c: (batch, units)
@@ -87,9 +89,9 @@ class LowLevelLSTM(tf.Module):
 
     def logits(self, inputs):
         """(batch, window, 26) -> unnormalised scores (batch, 26)."""
-        batch = tf.shape(inputs)[0]
-        h = c = tf.zeros((batch, self.config.units))  # (batch, units)
         with tf.name_scope("lstm"):
+            batch = tf.shape(inputs)[0]
+            h = c = tf.zeros((batch, self.config.units))  # (batch, units)
             for t in range(inputs.shape[1]):  # unrolled: one cell call per letter
                 with tf.name_scope(f"step_{t}"):
                     h, c = self.cell(inputs[:, t, :], h, c)
@@ -107,12 +109,15 @@ class LowLevelLSTM(tf.Module):
         return [v.numpy() for v in self._ordered()]
 
     def set_weights(self, weights) -> None:
-        for variable, value in zip(self._ordered(), weights, strict=True):
+        """Assign the five arrays of `get_weights()`; checks every shape before assigning any."""
+        pairs = list(zip(self._ordered(), weights, strict=True))
+        for variable, value in pairs:
             if tuple(variable.shape) != np.shape(value):
                 raise ValueError(
                     f"weight {variable.name} has shape {tuple(variable.shape)}, "
                     f"got {np.shape(value)}"
                 )
+        for variable, value in pairs:
             variable.assign(value)
 
     def _ordered(self):
@@ -135,6 +140,7 @@ class Adam(tf.Module):
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False, name="m") for v in variables]
         self.v = [tf.Variable(tf.zeros_like(v), trainable=False, name="v") for v in variables]
 
+    @tf.Module.with_name_scope  # its ops form one "adam" node in TensorBoard's graph
     def apply(self, gradients, variables) -> None:
         self.iterations.assign_add(1)
         t = tf.cast(self.iterations, tf.float32)
@@ -161,13 +167,18 @@ def make_train_step(model: LowLevelLSTM, optimizer: Adam):
     def train_step(inputs, targets):
         with tf.GradientTape() as tape:
             logits = model.logits(inputs)  # (batch, 26)
-            loss = tf.reduce_mean(
-                tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-            )
+            with tf.name_scope("loss"):
+                loss = tf.reduce_mean(
+                    tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+                )
         variables = model.trainable_variables
-        optimizer.apply(tape.gradient(loss, variables), variables)
-        hits = tf.equal(tf.argmax(logits, 1), tf.argmax(targets, 1))  # (batch,)
-        return loss, tf.reduce_mean(tf.cast(hits, tf.float32))
+        with tf.name_scope("gradient_tape"):  # the backward pass, one node in the graph
+            gradients = tape.gradient(loss, variables)
+        optimizer.apply(gradients, variables)
+        with tf.name_scope("accuracy"):
+            hits = tf.equal(tf.argmax(logits, 1), tf.argmax(targets, 1))  # (batch,)
+            accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))
+        return loss, accuracy
 
     return train_step
 

@@ -35,6 +35,8 @@ def decode(indices) -> str:
     """Indices to letters: [0, 1, 2] -> "abc"."""
     letters = []
     for index in indices:
+        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+            raise ValueError(f"letter index {index!r} is not an integer")
         if not 0 <= int(index) < NUM_LETTERS:
             raise ValueError(f"letter index {index!r} is outside 0..{NUM_LETTERS - 1}")
         letters.append(ALPHABET[int(index)])
@@ -44,6 +46,10 @@ def decode(indices) -> str:
 def one_hot(indices) -> np.ndarray:
     """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
     indices = np.asarray(indices)
+    if not indices.size:
+        indices = indices.astype(np.int64)  # np.asarray([]) is float
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(f"letter indices must be integers, got {indices}")
     if indices.size and (indices.min() < 0 or indices.max() >= NUM_LETTERS):
         raise ValueError(f"letter indices must lie in 0..{NUM_LETTERS - 1}, got {indices}")
     return np.eye(NUM_LETTERS, dtype=np.float32)[indices]
@@ -99,6 +105,7 @@ def evaluation_set(config) -> tuple[np.ndarray, np.ndarray]:
 
 def encode_prompt(text: str, window: int) -> np.ndarray:
     """The last `window` letters of `text` as a batch of one: (1, window, 26)."""
+    _check_window(window)
     indices = encode(text)
     if len(indices) < window:
         raise ValueError(

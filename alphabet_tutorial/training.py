@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,9 +118,11 @@ def load_weights(path) -> tuple[Config, list[np.ndarray], str]:
     if not path.is_file():
         raise ValueError(f"no weights file at {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # our own handle: np.load leaks the one it opens when the zip is broken
+        with path.open("rb") as file, np.load(file, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             weights = [data[name] for name in WEIGHT_NAMES]
-    except (OSError, KeyError, ValueError) as error:
+        config, impl = Config(**meta["config"]), str(meta["impl"])
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{str(path)!r} is not a weights file of this package: {error}") from None
-    return Config(**meta["config"]), weights, meta["impl"]
+    return config, weights, impl

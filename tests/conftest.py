@@ -1,10 +1,13 @@
 """Shared fixtures. Keras's config file and every log go to temporary directories."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Before anything imports Keras: keep ~/.keras/keras.json out of the home directory.
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="keras-home-")
+atexit.register(shutil.rmtree, os.environ["KERAS_HOME"], ignore_errors=True)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 

@@ -2,8 +2,11 @@
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import urllib.request
 
 import numpy as np
 import pytest
@@ -119,3 +122,23 @@ def test_compare_json_has_both_implementations(capsys):
     assert rows["lowlevel"]["parameters"] == rows["keras"]["parameters"] == 8410
     assert rows["lowlevel"]["lines_of_code"] > rows["keras"]["lines_of_code"] > 0
     assert all(np.isfinite(row["train_seconds"]) for row in rows.values())
+
+
+def test_tensorboard_serves_on_loopback_and_stops_with_ctrl_c(tmp_path):
+    (tmp_path / "run").mkdir()
+    command = [sys.executable, "-m", "alphabet_tutorial", "tensorboard", "--logdir", str(tmp_path)]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with subprocess.Popen(command, **pipes) as cli:
+        try:
+            line = cli.stdout.readline()  # printed once TensorBoard answers
+            match = re.match(r"TensorBoard at (http://127\.0\.0\.1:\d+/) \(process (\d+)\)", line)
+            assert match, f"unexpected first line {line!r}; stderr: {cli.stderr.read()}"
+            url, board_pid = match.group(1), int(match.group(2))
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert response.status == 200 and b"TensorBoard" in response.read()
+        finally:
+            cli.send_signal(signal.SIGINT)
+            status = cli.wait(timeout=60)
+    assert status == 130
+    with pytest.raises(ProcessLookupError):  # TensorBoard went with the CLI
+        os.kill(board_pid, 0)
