@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # Quiet TensorFlow, and keep Keras's config file out of $HOME.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
+# Material's notice about MkDocs 2 is not actionable here.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: docs serve test lint screenshots bench constraints clean
 
@@ -25,6 +27,7 @@ serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 test: $(STAMP)  ## every test: package, CLI, snippets, built site, screenshots, browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/pytest --codeblocks docs/
 	$(BIN)/pytest
 
 lint: $(STAMP)

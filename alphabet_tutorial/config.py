@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from alphabet_tutorial.task import ALPHABET
 
 
+# --8<-- [start:config]
 @dataclass(frozen=True)
 class Config:
     window: int = 3  # letters the model reads before predicting the next one
@@ -23,6 +24,7 @@ class Config:
     train_size: int = 512  # windows drawn at random (with repeats) for training
     seed: int = 7  # seeds the weights, the training set and its shuffling
     wrap: bool = False  # True: z is followed by a, so "xyz" -> "a" is a window too
+    # --8<-- [end:config]
 
     def __post_init__(self) -> None:
         for name in ("window", "units", "epochs", "batch_size", "train_size"):

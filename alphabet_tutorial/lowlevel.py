@@ -224,6 +224,7 @@ def train(config: Config = Config(), logdir=None, progress=None):
 # --8<-- [end:train]
 
 
+# --8<-- [start:logging]
 def log_epoch(writer, model: LowLevelLSTM, history: History, epoch: int) -> None:
     """Scalars under Keras's tags (so the two runs overlay) and weight histograms."""
     with writer.as_default(step=epoch - 1):
@@ -231,3 +232,6 @@ def log_epoch(writer, model: LowLevelLSTM, history: History, epoch: int) -> None
         tf.summary.scalar("epoch_accuracy", history.accuracy[-1])
         for variable in model.trainable_variables:
             tf.summary.histogram(variable.name.split(":")[0], variable)
+
+
+# --8<-- [end:logging]

@@ -87,10 +87,14 @@ def score(model, config: Config) -> tuple[float, float]:
     return loss, accuracy
 
 
+# --8<-- [start:predict]
 def predict_next(model, text: str, config: Config, top: int = 3) -> list[tuple[str, float]]:
     """The most likely letters after the last `config.window` letters of `text`."""
     inputs = encode_prompt(text, config.window)  # (1, window, 26)
     return top_letters(np.asarray(model(inputs))[0], top)
+
+
+# --8<-- [end:predict]
 
 
 def save_weights(path, weights, config: Config, impl: str) -> Path:

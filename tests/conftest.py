@@ -35,3 +35,31 @@ def trained_keras(config):
     from alphabet_tutorial import keras_model
 
     return keras_model.train(config)
+
+
+# --- the built site (tests/test_docs_build.py, tests/test_site_browser.py) -------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site built once with `mkdocs build --strict` into a temporary directory."""
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--site-dir", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if result.returncode:
+        pytest.fail(
+            f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+        )
+    return site

@@ -1,0 +1,88 @@
+"""Headless Chromium for the screenshots and the browser tests, kept to loopback.
+
+`launch_chromium()` starts the system Chromium through Playwright (its own browser
+download is not needed); `guard_loopback(context)` aborts every request to a host
+other than this machine and collects the blocked URLs, so a caller can fail with them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Chromium's own lookups (update checks, safe browsing) resolve to nothing.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+INSTALL_HINT = (
+    "Chromium not found: install it with `apt-get install chromium` (Debian) "
+    "or set CHROMIUM=/path/to/chrome"
+)
+
+
+def find_chromium() -> str:
+    """The Chromium executable: $CHROMIUM if set, else the first one on this machine."""
+    override = os.environ.get("CHROMIUM")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise RuntimeError(f"{INSTALL_HINT} (CHROMIUM={override} is not an executable)")
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError(INSTALL_HINT)
+
+
+@contextmanager
+def launch_chromium() -> Iterator:
+    """A headless Playwright `Browser` (sync API) on the system Chromium, closed on exit."""
+    executable = find_chromium()  # fail with the install hint before starting Playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def is_loopback(url: str) -> bool:
+    """True for URLs served by this machine (and for data:/blob: URLs, which need no host)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOOPBACK_HOSTS
+
+
+def guard_loopback(context) -> list[str]:
+    """Route every request of a `BrowserContext`: loopback passes, anything else is aborted.
+
+    Returns the list that collects the blocked URLs; check it is empty after the run.
+    """
+    blocked: list[str] = []
+
+    def route(route, request):
+        if is_loopback(request.url):
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    return blocked

@@ -1,0 +1,162 @@
+"""A real TensorBoard on 127.0.0.1, started as a subprocess and always stopped again.
+
+`TensorBoardServer` is a context manager: it launches `tensorboard.main` in a process
+group of its own, moves to another port if the chosen one is taken, waits until the
+server answers (and lists the runs it was asked to wait for), and on leaving, by any
+path, terminates the process group by TensorBoard's pid. Errors carry the tail of
+TensorBoard's log. Nothing here imports TensorFlow or Keras.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+PORT_ATTEMPTS = 5  # how many ports to try when the chosen one is taken
+PORT_TAKEN = "could not bind to port"  # what TensorBoard logs when its port is in use
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class TensorBoardServer:
+    """`with TensorBoardServer(logdir) as board:` serves `logdir` at `board.url`.
+
+    `runs` names runs (e.g. "keras/train") that must be listed before the server counts
+    as ready; `timeout` is the deadline in seconds for that, for each port tried.
+    """
+
+    def __init__(self, logdir, port=None, host="127.0.0.1", timeout=60.0, runs=()):
+        self.logdir = Path(logdir)
+        self.port = port
+        self.host = host
+        self.timeout = timeout
+        self.runs = set(runs)
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def __enter__(self) -> TensorBoardServer:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch TensorBoard and wait until it serves the runs; try other ports if taken."""
+        self._log = tempfile.NamedTemporaryFile(prefix="tensorboard-", suffix=".log")
+        port = self.port or free_port(self.host)
+        for _ in range(PORT_ATTEMPTS):
+            self.port = port
+            self._launch()
+            if self._wait():
+                return
+            port = free_port(self.host)  # the port was taken: TensorBoard has exited
+        raise RuntimeError(f"TensorBoard found no free port in {PORT_ATTEMPTS} tries{self._tail()}")
+
+    def stop(self) -> None:
+        """Terminate TensorBoard's process group by its pid; kill it after a grace period."""
+        if self.process is not None:
+            _terminate(self.process)
+        if self._log is not None:
+            self._log.close()  # deletes the log file
+            self._log = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines TensorBoard wrote to its log."""
+        if self._log is None:
+            return ""
+        text = Path(self._log.name).read_text(errors="replace")
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+    def _launch(self) -> None:
+        self._log.truncate(0)
+        self._log.seek(0)
+        command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir)]
+        command += ["--host", self.host, "--port", str(self.port), "--reload_interval", "1"]
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, with its data server
+        )
+
+    def _wait(self) -> bool:
+        """True once the runs are served; False if the port was taken; raises otherwise."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                if PORT_TAKEN in self.log_tail():
+                    _terminate(self.process)  # reap it and anything it started
+                    return False
+                raise RuntimeError(
+                    f"TensorBoard exited with status {self.process.returncode}{self._tail()}"
+                )
+            served = self._served_runs()
+            if served is not None and self.runs <= served:
+                return True
+            time.sleep(0.25)
+        raise RuntimeError(
+            f"TensorBoard did not serve {sorted(self.runs) or 'any page'} at {self.url} "
+            f"within {self.timeout:g} s{self._tail()}"
+        )
+
+    def _served_runs(self) -> set[str] | None:
+        """The runs TensorBoard lists now; None if it does not answer yet."""
+        try:
+            with urllib.request.urlopen(self.url + "data/runs", timeout=2) as response:
+                return set(json.load(response))
+        except (OSError, ValueError):
+            return None
+
+    def _tail(self) -> str:
+        tail = self.log_tail()
+        return f"; TensorBoard's log ends with:\n{tail}" if tail else "; TensorBoard logged nothing"
+
+
+def _terminate(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """SIGTERM to the process group led by `process.pid`, SIGKILL if still alive after `grace`."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    try:  # the data server may outlive TensorBoard in the same group: wait until it is gone
+        os.killpg(process.pid, signal.SIGKILL)
+        while time.monotonic() < deadline:
+            os.killpg(process.pid, 0)  # raises once the group is empty (zombies reaped)
+            time.sleep(0.05)
+    except (ProcessLookupError, PermissionError):
+        pass

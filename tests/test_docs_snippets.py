@@ -1,0 +1,160 @@
+"""No code on the pages escapes testing.
+
+pytest-codeblocks (`pytest --codeblocks docs/`) runs exactly the fences whose info string
+is `python`, `sh` or `bash`; anything else it skips without a word. These tests pin that
+every python-like fence in docs/ is either such a block or a display-only include of
+package source, that the build (hooks/execute.py) runs the very blocks pytest runs, and
+that a failing block added to a chapter fails both the snippet tests and the build.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_codeblocks.main import extract_from_file
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+CHAPTERS = sorted(DOCS.glob("*.md"))
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "hooks"))
+
+from fences import parse, sessions  # noqa: E402
+
+PYTHON_LIKE = {"python", "py", "python3", "py3", "pycon", "ipython", "ipython3"}
+# Fences that pytest-codeblocks would run as shell commands: none on our pages.
+SHELL = {"sh", "bash", "zsh", "shell"}
+INCLUDE_TITLE = re.compile(r'^py title="alphabet_tutorial/[\w/]+\.py"$')
+INCLUDE_LINE = re.compile(r'^--8<-- "alphabet_tutorial/[\w/]+\.py:[\w-]+"$')
+FAILING = 'raise RuntimeError("a deliberately failing snippet")\n'
+
+
+def language(info: str) -> str:
+    return re.split(r"[\s{]", info.strip().lstrip("{").lstrip("."), maxsplit=1)[0].lower()
+
+
+def test_the_chapters_are_found():
+    assert {path.name for path in CHAPTERS} >= {
+        "index.md",
+        "recap.md",
+        "what-is-keras.md",
+        "keras-implementation.md",
+        "conclusions.md",
+    }
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_every_python_like_fence_is_collected_or_a_package_include(chapter):
+    problems = []
+    for fence in parse(chapter.read_text(encoding="utf-8")):
+        where = f"{chapter.name}:{fence.start + 1}"
+        name = language(fence.info)
+        if name in SHELL:
+            problems.append(f"{where}: ```{fence.info} would run as a shell command in the tests")
+        if name not in PYTHON_LIKE:
+            continue
+        if fence.runnable:
+            continue
+        if fence.skipped:
+            problems.append(f"{where}: a skipped python block is never tested")
+        elif INCLUDE_TITLE.match(fence.info) and all(
+            INCLUDE_LINE.match(line) for line in fence.code.splitlines()
+        ):
+            continue  # display-only: package source, tested by the package's tests
+        else:
+            problems.append(
+                f"{where}: ```{fence.info} is not collected by pytest-codeblocks; write a "
+                "plain ```python block, or include package code with --8<--"
+            )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_the_build_runs_exactly_the_blocks_pytest_runs(chapter):
+    """The hook's sessions, joined, are pytest-codeblocks' tests, in the same order."""
+    fences = parse(chapter.read_text(encoding="utf-8"))
+    names = sessions(fences, "page")
+    by_session: dict[str, str] = {}
+    for fence in fences:
+        if fence.runnable:
+            by_session[names[fence.start]] = by_session.get(names[fence.start], "") + fence.code
+    collected = [block.code for block in extract_from_file(chapter) if block.syntax == "python"]
+    assert [code_lines(code) for code in collected] == [
+        code_lines(code) for code in by_session.values()
+    ]
+
+
+def code_lines(code: str) -> list[str]:
+    """pytest-codeblocks drops the blank lines of indented fences; nothing else differs."""
+    return [line for line in code.splitlines() if line.strip()]
+
+
+def test_a_continued_block_follows_a_python_block():
+    """`cont` joins the previous fence of any kind: after a display fence it would vanish."""
+    problems = []
+    for chapter in CHAPTERS:
+        fences = parse(chapter.read_text(encoding="utf-8"))
+        for previous, fence in zip([None, *fences], fences, strict=False):
+            if fence.continued and (previous is None or not previous.runnable):
+                problems.append(f"{chapter.name}:{fence.start + 1}")
+    assert not problems, f"cont after a non-python fence: {problems}"
+
+
+def with_failing_block(text: str, in_tab: bool) -> str:
+    if in_tab:
+        block = '=== "Keras"\n\n    ```python\n    ' + FAILING + "    ```\n"
+    else:
+        block = "```python\n" + FAILING + "```\n"
+    return text.rstrip("\n") + "\n\nA block added by the test:\n\n" + block
+
+
+@pytest.mark.parametrize("in_tab", [False, True], ids=["top-level", "in-a-tab"])
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_a_failing_block_added_to_a_chapter_fails_the_snippet_tests(chapter, in_tab, tmp_path):
+    page = tmp_path / chapter.name
+    page.write_text(with_failing_block(chapter.read_text(encoding="utf-8"), in_tab))
+    added = [block for block in extract_from_file(page) if block.syntax == "python"][-1]
+    assert added.code == FAILING
+    result = subprocess.run(  # only the added block: the chapter's own blocks run elsewhere
+        [str(BIN / "pytest"), "--codeblocks", "-p", "no:cacheprovider", "-q"]
+        + [f"{page.name}::line {added.lineno}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert "a deliberately failing snippet" in result.stdout
+
+
+def test_a_failing_block_fails_the_strict_build(tmp_path):
+    """The real configuration, on a one-page site whose page has a failing block."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "# A page\n\n```python\nprint('fine')\n```\n"
+    (docs / "index.md").write_text(with_failing_block(text, in_tab=True))
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    config.update(
+        docs_dir=str(docs),
+        nav=[{"Home": "index.md"}],
+        hooks=[str(REPO / hook) for hook in config["hooks"]],
+        extra_css=[],
+    )
+    config["theme"]["custom_dir"] = str(REPO / config["theme"]["custom_dir"])
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    result = subprocess.run(
+        [str(BIN / "mkdocs"), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
+        + ["-d", str(tmp_path / "site")],
+        cwd=REPO,  # snippets' base path
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Execution of python code block" in output  # markdown-exec, on the page
+    assert "a deliberately failing snippet" in output

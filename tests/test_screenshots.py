@@ -1,0 +1,254 @@
+"""The TensorBoard screenshots: the whole pipeline for real (training, TensorBoard,
+Chromium) into a temporary directory, and each failure path on its own.
+"""
+
+import datetime
+import json
+import os
+import socket
+import time
+
+import pytest
+from PIL import Image, ImageStat
+
+from alphabet_tutorial import Config, __version__, browser, screenshots
+from alphabet_tutorial.tensorboard import TensorBoardServer
+
+EXPECTED_RUNS = {  # image -> the runs it must show
+    "scalars.png": ["keras/train", "lowlevel/train"],
+    "graph_keras_conceptual.png": ["keras/train"],
+    "graph_keras_ops.png": ["keras/train"],
+    "graph_lowlevel_train_step.png": ["lowlevel/train"],
+    "histograms.png": ["keras/train", "lowlevel/train"],
+}
+
+
+def need_chromium() -> None:
+    """Skip where no Chromium is installed, except in CI, where its absence must fail."""
+    try:
+        browser.find_chromium()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"local run without Chromium (CI installs it): {error}")
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+# --- the whole pipeline ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory):
+    """(output directory, manifest) of one real capture with the default config."""
+    need_chromium()
+    out_dir = tmp_path_factory.mktemp("docs") / "tensorboard"
+    return out_dir, screenshots.capture(out_dir, Config())
+
+
+def test_capture_writes_each_image_and_the_manifest(captured):
+    out_dir, manifest = captured
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([*EXPECTED_RUNS, "manifest.json"])
+    assert json.loads((out_dir / "manifest.json").read_text()) == manifest
+    assert [image["file"] for image in manifest["images"]] == list(EXPECTED_RUNS)
+
+
+@pytest.mark.parametrize("name", EXPECTED_RUNS)
+def test_each_image_is_a_small_readable_palette_png_that_is_not_blank(captured, name):
+    out_dir, manifest = captured
+    entry = next(image for image in manifest["images"] if image["file"] == name)
+    path = out_dir / name
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.mode == "P"  # optimised to a palette
+        assert (image.width, image.height) == (entry["width"], entry["height"])
+        assert 600 <= image.width <= 3000 and 400 <= image.height <= 2000  # 2x, cropped
+        assert ImageStat.Stat(image.convert("L")).stddev[0] > 10  # drawn, not blank
+    assert 4_000 < path.stat().st_size == entry["bytes"] <= 400_000
+    assert len(entry["alt"]) > 40
+
+
+@pytest.mark.parametrize("name", EXPECTED_RUNS)
+def test_each_page_showed_the_expected_runs(captured, name):
+    _, manifest = captured
+    entry = next(image for image in manifest["images"] if image["file"] == name)
+    assert entry["runs"] == EXPECTED_RUNS[name]
+
+
+def test_manifest_records_what_made_the_images(captured):
+    import keras
+    import tensorflow as tf
+    from tensorboard.version import VERSION
+
+    _, manifest = captured
+    assert manifest["versions"] == {
+        "alphabet_tutorial": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "tensorboard": VERSION,
+    }
+    assert manifest["config"] == Config().as_dict()
+    made = datetime.datetime.fromisoformat(manifest["date"])
+    assert made.tzinfo is not None
+    assert abs(datetime.datetime.now(datetime.timezone.utc) - made).total_seconds() < 3600
+
+
+def test_pipeline_reports_its_wall_time_and_peak_memory(captured, capsys):
+    _, manifest = captured
+    seconds, memory = manifest["wall_seconds"], manifest["peak_rss_mb"]
+    with capsys.disabled():
+        print(
+            f"\nscreenshot pipeline: {seconds} s wall, peak RSS {memory['python']} MB "
+            f"(this process), {memory['largest_child']} MB (largest child)"
+        )
+    assert 0 < seconds < 300
+    assert 0 < memory["python"] < 4000 and 0 < memory["largest_child"] < 4000
+
+
+# --- Chromium ------------------------------------------------------------------------
+
+
+def test_missing_chromium_is_a_one_line_error_that_says_how_to_install_it(monkeypatch):
+    monkeypatch.setenv("CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(RuntimeError) as error:
+        with browser.launch_chromium():
+            pass
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith("Chromium not found: install it with `apt-get install chromium`")
+
+
+def test_no_chromium_on_the_machine_gives_the_install_hint(monkeypatch):
+    monkeypatch.delenv("CHROMIUM", raising=False)
+    monkeypatch.setattr(browser.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="^Chromium not found: install it") as error:
+        browser.find_chromium()
+    assert str(error.value) == browser.INSTALL_HINT
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:6006/data/runs", True),
+        ("http://localhost:8000/", True),
+        ("http://[::1]:8000/", True),
+        ("data:image/png;base64,AAAA", True),
+        ("https://fonts.googleapis.com/css", False),
+        ("http://127.0.0.1.example.com/", False),
+    ],
+)
+def test_loopback_means_this_machine_only(url, loopback):
+    assert browser.is_loopback(url) is loopback
+
+
+def test_guard_blocks_and_reports_requests_to_other_hosts():
+    need_chromium()
+    with browser.launch_chromium() as chromium:
+        context = chromium.new_context()
+        blocked = browser.guard_loopback(context)
+        page = context.new_page()
+        page.set_content('<img src="http://example.com/tracker.png"><p>page</p>')
+        page.wait_for_load_state("networkidle")
+        context.close()
+    assert blocked == ["http://example.com/tracker.png"]
+
+
+# --- TensorBoard ---------------------------------------------------------------------
+
+
+def test_taken_port_makes_tensorboard_use_another_and_it_stops_by_pid(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        with TensorBoardServer(tmp_path, port=taken, timeout=60) as board:
+            assert board.port != taken
+            assert board.url == f"http://127.0.0.1:{board.port}/"
+            pid = board.pid
+            assert is_running(pid)
+    assert not is_running(pid)
+
+
+def test_tensorboard_is_stopped_when_the_body_raises(tmp_path):
+    board = TensorBoardServer(tmp_path, timeout=60)
+    with pytest.raises(KeyboardInterrupt):
+        with board:
+            raise KeyboardInterrupt
+    assert not is_running(board.pid)
+    with pytest.raises(ProcessLookupError):  # nothing left in its process group either
+        os.killpg(board.pid, 0)
+
+
+def test_tensorboard_missing_its_deadline_raises_with_its_log_tail_and_is_stopped(tmp_path):
+    board = TensorBoardServer(tmp_path, runs=["never/train"], timeout=30)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError) as error:
+        with board:
+            pass
+    message = str(error.value)
+    assert "did not serve ['never/train']" in message
+    assert "TensorBoard's log ends with:" in message and "TensorBoard 2." in message
+    assert time.monotonic() - started < 50
+    assert not is_running(board.pid)
+
+
+# --- the output directory ------------------------------------------------------------
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("training failed")
+
+
+@pytest.fixture
+def failing_training(monkeypatch):
+    """capture() finds a browser, then its training fails: no Chromium or TF needed."""
+    monkeypatch.setattr(screenshots, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(screenshots, "train_both", fail)
+
+
+def test_failed_capture_leaves_no_output_directory(tmp_path, failing_training):
+    with pytest.raises(RuntimeError, match="training failed"):
+        screenshots.capture(tmp_path / "tensorboard")
+    assert list(tmp_path.iterdir()) == []  # neither the directory nor a staging one
+
+
+def test_failed_capture_keeps_the_previous_images(tmp_path, failing_training):
+    out_dir = tmp_path / "tensorboard"
+    out_dir.mkdir()
+    (out_dir / "scalars.png").write_bytes(b"previous")
+    with pytest.raises(RuntimeError):
+        screenshots.capture(out_dir)
+    assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
+    assert (out_dir / "scalars.png").read_bytes() == b"previous"
+
+
+def test_capture_without_chromium_fails_before_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(screenshots, "train_both", fail)
+    with pytest.raises(RuntimeError, match="^Chromium not found: install it"):
+        screenshots.capture(tmp_path / "tensorboard")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_capture_refuses_a_directory_holding_other_files(tmp_path, failing_training):
+    (tmp_path / "notes.md").write_text("mine")
+    with pytest.raises(ValueError, match="holds 'notes.md', which screenshots did not write"):
+        screenshots.capture(tmp_path)
+    assert (tmp_path / "notes.md").read_text() == "mine"
+
+
+def test_new_images_replace_the_old_directory_as_a_whole(tmp_path):
+    old, new = tmp_path / "tensorboard", tmp_path / "staging"
+    old.mkdir()
+    (old / "stale.png").write_bytes(b"old")
+    new.mkdir()
+    (new / "scalars.png").write_bytes(b"new")
+    screenshots.replace_directory(new, old)
+    assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
+    assert [p.name for p in old.iterdir()] == ["scalars.png"]
