@@ -192,6 +192,9 @@ def train(config: Config = Config(), logdir=None, progress=None):
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)
     writer = tf.summary.create_file_writer(str(Path(logdir) / "train")) if logdir else None
+    if writer is not None:  # the op graph of one training step, for TensorBoard's Graphs
+        with writer.as_default():
+            tf.summary.graph(train_step.get_concrete_function().graph)
     history = History("lowlevel")
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
@@ -199,13 +202,7 @@ def train(config: Config = Config(), logdir=None, progress=None):
         loss_sum = hit_sum = 0.0
         for first in range(0, len(order), config.batch_size):
             batch = order[first : first + config.batch_size]
-            tracing = writer is not None and epoch == 1 and first == 0
-            if tracing:  # record the op graph of exactly one step
-                tf.summary.trace_on(graph=True)
             loss, accuracy = train_step(inputs[batch], targets[batch])
-            if tracing:
-                with writer.as_default():
-                    tf.summary.trace_export("train_step", step=0)
             loss_sum += float(loss) * len(batch)
             hit_sum += float(accuracy) * len(batch)
         seconds = time.perf_counter() - started

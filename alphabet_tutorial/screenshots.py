@@ -208,9 +208,10 @@ def shoot_lowlevel_train_step(page, url: str, config: Config) -> Shot:
     window = config.window
     page.set_viewport_size({"width": 1700, "height": 1000})  # room for the wide graph
     open_graph(page, url, "lowlevel/train", "lstm")
-    page.locator('g.node[data-name="adam"] .nodeshape').first.click()  # high degree: moved
-    page.locator("paper-button", has_text="Add to main graph").click()  # out; bring it back
-    wait_stable(page, 'g.core g.node[data-name="adam"]')
+    if not page.locator('g.core g.node[data-name="adam"]').count():  # high degree: moved
+        page.locator('g.node[data-name="adam"] .nodeshape').first.click()  # out; bring it
+        page.locator("paper-button", has_text="Add to main graph").click()  # back
+        wait_stable(page, 'g.core g.node[data-name="adam"]')
     expand(page, "lstm", inside=f"step_{window - 1}")
     return graph_shot(
         page,
