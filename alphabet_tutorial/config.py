@@ -10,7 +10,15 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from alphabet_tutorial.task import ALPHABET
+
+SEEDS = 2**32  # NumPy's global seed, which Keras sets too, must lie in 0..2**32 - 1
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
 # --8<-- [start:config]
@@ -29,8 +37,9 @@ class Config:
     def __post_init__(self) -> None:
         for name in ("window", "units", "epochs", "batch_size", "train_size"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            if not _is_integer(value) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            object.__setattr__(self, name, int(value))  # NumPy integers become plain ints
         if self.window >= len(ALPHABET):
             raise ValueError(
                 f"window must be shorter than the alphabet ({len(ALPHABET)} letters), "
@@ -39,10 +48,12 @@ class Config:
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < math.inf:
             raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if not isinstance(self.wrap, bool):
+        if not _is_integer(self.seed) or not 0 <= self.seed < SEEDS:
+            raise ValueError(f"seed must be an integer from 0 to {SEEDS - 1}, got {self.seed!r}")
+        object.__setattr__(self, "seed", int(self.seed))
+        if not isinstance(self.wrap, bool | np.bool_):
             raise ValueError(f"wrap must be True or False, got {self.wrap!r}")
+        object.__setattr__(self, "wrap", bool(self.wrap))
 
     def replace(self, **changes) -> Config:
         """A copy with some fields changed (and validated again)."""

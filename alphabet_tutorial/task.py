@@ -33,6 +33,8 @@ def encode(text: str) -> list[int]:
 
 def decode(indices) -> str:
     """Indices to letters: [0, 1, 2] -> "abc"."""
+    if isinstance(indices, str) or not hasattr(indices, "__iter__"):
+        raise ValueError(f"expected a sequence of letter indices, got {indices!r}")
     letters = []
     for index in indices:
         if isinstance(index, bool) or not isinstance(index, int | np.integer):
@@ -58,20 +60,28 @@ def one_hot(indices) -> np.ndarray:
 # --8<-- [end:encoding]
 
 
-def _check_window(window: int) -> None:
-    if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+def _check_window(window: int) -> int:
+    """`window` as a plain int (NumPy integers too), or ValueError naming it."""
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window <= 0:
         raise ValueError(f"window must be a positive integer, got {window!r}")
     if window >= NUM_LETTERS:
         raise ValueError(
             f"window {window} is too long: it must be shorter than the alphabet "
             f"({NUM_LETTERS} letters)"
         )
+    return int(window)
+
+
+def _check_wrap(wrap: bool) -> None:
+    if not isinstance(wrap, bool | np.bool_):
+        raise ValueError(f"wrap must be True or False, got {wrap!r}")
 
 
 # --8<-- [start:windows]
 def windows(window: int = 3, wrap: bool = False) -> list[tuple[str, str]]:
     """Every (run of `window` consecutive letters, next letter) pair of the task."""
-    _check_window(window)
+    window = _check_window(window)
+    _check_wrap(wrap)
     starts = range(NUM_LETTERS) if wrap else range(NUM_LETTERS - window)
     pairs = []
     for start in starts:
@@ -105,7 +115,7 @@ def evaluation_set(config) -> tuple[np.ndarray, np.ndarray]:
 
 def encode_prompt(text: str, window: int) -> np.ndarray:
     """The last `window` letters of `text` as a batch of one: (1, window, 26)."""
-    _check_window(window)
+    window = _check_window(window)
     indices = encode(text)
     if len(indices) < window:
         raise ValueError(

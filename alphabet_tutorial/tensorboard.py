@@ -93,6 +93,14 @@ class TensorBoardServer:
         text = Path(self._log.name).read_text(errors="replace")
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
+    def log_cause(self) -> str:
+        """TensorBoard's own reason for failing: its last ERROR line, else its last line."""
+        lines = [line.strip() for line in self.log_tail(200).splitlines() if line.strip()]
+        errors = [
+            line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")
+        ]
+        return (errors or lines or ["it logged nothing"])[-1]
+
     def _launch(self) -> None:
         self._log.truncate(0)
         self._log.seek(0)
@@ -117,7 +125,8 @@ class TensorBoardServer:
                     _terminate(self.process)  # reap it and anything it started
                     return False
                 raise RuntimeError(
-                    f"TensorBoard exited with status {self.process.returncode}{self._tail()}"
+                    f"TensorBoard exited with status {self.process.returncode}: "
+                    f"{self.log_cause()}{self._tail()}"
                 )
             served = self._served_runs()
             if served is not None and self.runs <= served:

@@ -1,0 +1,194 @@
+"""Bad input, as a hostile user or an unlucky machine gives it: each case is refused
+with an exception (library) or exit status 2 and one line (CLI) that names the problem,
+before any work is done and with nothing written.
+"""
+
+import io
+import json
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+from alphabet_tutorial import Config, training
+from alphabet_tutorial.task import decode, encode_prompt, windows
+from alphabet_tutorial.training import load_weights, predict_next, save_weights
+
+
+class WindowThreeModel:
+    """Stands in for a trained model: it was built for windows of 3 letters."""
+
+    config = Config(window=3)
+
+    def __call__(self, inputs):
+        return np.full((len(inputs), 26), 1 / 26, np.float32)
+
+
+def good_weights(config=Config(units=4)):
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=shape).astype(np.float32) for shape in training.weight_shapes(config)]
+
+
+def with_array(index, value):
+    weights = good_weights()
+    weights[index] = value
+    return weights
+
+
+LIBRARY_CASES = {  # id -> (call, exception, message pattern)
+    "window-five-on-a-window-three-model": (
+        lambda: predict_next(WindowThreeModel(), "abcde", Config(window=5)),
+        ValueError,
+        "reads windows of 3 letters but the config says 5",
+    ),
+    "predict-without-a-config": (
+        lambda: predict_next(WindowThreeModel(), "abc", None),
+        TypeError,
+        "config must be a Config, got None",
+    ),
+    "wrap-as-a-string": (lambda: windows(3, wrap="no"), ValueError, "wrap must be True or False"),
+    "wrap-as-an-int": (lambda: windows(3, wrap=1), ValueError, "wrap must be True or False, got 1"),
+    "decode-none": (lambda: decode(None), ValueError, "letter indices, got None"),
+    "decode-a-string": (lambda: decode("abc"), ValueError, "letter indices, got 'abc'"),
+    "seed-2-to-the-40": (lambda: Config(seed=2**40), ValueError, "seed must be an integer from 0"),
+    "seed-of-20-digits": (
+        lambda: Config(seed=99999999999999999999),
+        ValueError,
+        "got 99999999999999999999",
+    ),
+    "numpy-seed-too-big": (lambda: Config(seed=np.uint64(2**63)), ValueError, "seed"),
+    "save-no-arrays": (
+        lambda: save_weights("w.npz", [], Config(units=4), "lowlevel"),
+        ValueError,
+        r"expected 5 arrays \(lstm_kernel, .*\), got 0",
+    ),
+    "save-not-a-list": (
+        lambda: save_weights("w.npz", "weights", Config(units=4), "lowlevel"),
+        ValueError,
+        "weights must be a list of 5 arrays, got 'weights'",
+    ),
+    "save-unknown-impl": (
+        lambda: save_weights("w.npz", good_weights(), Config(units=4), "nonsense"),
+        ValueError,
+        "impl must be one of lowlevel, keras, got 'nonsense'",
+    ),
+    "save-wrong-shape": (
+        lambda: save_weights("w.npz", good_weights(), Config(units=5), "lowlevel"),
+        ValueError,
+        r"lstm_kernel has shape \(26, 16\), but units=5 needs \(26, 20\)",
+    ),
+    "save-nan": (
+        lambda: save_weights(
+            "w.npz", with_array(1, np.full((4, 16), np.nan)), Config(units=4), "keras"
+        ),
+        ValueError,
+        "lstm_recurrent_kernel holds non-finite values",
+    ),
+    "save-text": (
+        lambda: save_weights(
+            "w.npz", with_array(4, np.array(["x"] * 26)), Config(units=4), "keras"
+        ),
+        ValueError,
+        "dense_bias must hold real numbers, got dtype <U1",
+    ),
+    "save-without-config": (
+        lambda: save_weights("w.npz", good_weights(), None, "keras"),
+        TypeError,
+        "config must be a Config, got None",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("call", "exception", "pattern"), LIBRARY_CASES.values(), ids=LIBRARY_CASES
+)
+def test_library_refuses_bad_input_naming_it(tmp_path, monkeypatch, call, exception, pattern):
+    monkeypatch.chdir(tmp_path)  # the save cases would write here
+    with pytest.raises(exception, match=pattern):
+        call()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_numpy_integers_are_integers():
+    assert len(windows(np.int64(3))) == 23
+    assert encode_prompt("abcd", np.int32(3)).shape == (1, 3, 26)
+    config = Config(window=np.int64(4), seed=np.uint32(9), wrap=np.bool_(True))
+    assert (config.window, config.seed, config.wrap) == (4, 9, True)
+    assert type(config.window) is int and type(config.wrap) is bool  # JSON-serialisable
+    assert json.loads(json.dumps(config.as_dict()))["window"] == 4
+
+
+def test_largest_seed_is_accepted():
+    assert Config(seed=2**32 - 1).seed == 2**32 - 1
+
+
+# --- weight files ----------------------------------------------------------------------
+
+
+def weights_file(path, weights=None, meta=None, **changes):
+    """An .npz laid out like save_weights' (without its checks), with the given changes."""
+    meta = meta if meta is not None else {"impl": "keras", "config": Config(units=4).as_dict()}
+    if isinstance(meta, dict):
+        meta = {**meta, **changes}
+    arrays = dict(zip(training.WEIGHT_NAMES, weights or good_weights(), strict=True))
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def npy_bytes(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+WEIGHT_FILES = {  # id -> (write the file at path, message pattern)
+    "random-bytes": (
+        lambda p: p.write_bytes(np.random.default_rng(1).bytes(4096)),
+        "not an .npz \\(zip\\) archive",
+    ),
+    "a-pickle": (lambda p: p.write_bytes(b"\x80\x04\x95cos\nsystem\n."), "not an .npz"),
+    "an-npy-file": (lambda p: p.write_bytes(npy_bytes(np.zeros(3))), "not an .npz"),
+    "a-plain-zip": (
+        lambda p: zipfile.ZipFile(p, "w").close(),
+        "it has no array 'meta'",
+    ),
+    "object-array": (
+        lambda p: weights_file(p, with_array(4, np.array([object()] * 26, dtype=object))),
+        "its array 'dense_bias' is unreadable",
+    ),
+    "nan": (
+        lambda p: weights_file(p, with_array(0, np.full((26, 16), np.nan, np.float32))),
+        "lstm_kernel holds non-finite values",
+    ),
+    "infinity": (
+        lambda p: weights_file(p, with_array(2, np.full(16, -np.inf, np.float32))),
+        "lstm_bias holds non-finite values",
+    ),
+    "text-array": (
+        lambda p: weights_file(p, with_array(3, np.full((4, 26), "1.0"))),
+        "dense_kernel must hold real numbers",
+    ),
+    "complex-array": (
+        lambda p: weights_file(p, with_array(3, np.ones((4, 26), np.complex64))),
+        "dense_kernel must hold real numbers",
+    ),
+    "shapes-for-another-config": (
+        lambda p: weights_file(p, config=Config(units=8).as_dict()),
+        r"lstm_kernel has shape \(26, 16\), but units=8 needs \(26, 32\)",
+    ),
+    "unknown-impl": (lambda p: weights_file(p, impl="pytorch"), "got 'pytorch'"),
+    "meta-a-list": (
+        lambda p: weights_file(p, meta=[1, 2]),
+        "metadata is not ours",
+    ),
+}
+
+
+@pytest.mark.parametrize(("write", "pattern"), WEIGHT_FILES.values(), ids=WEIGHT_FILES)
+def test_weights_file_is_refused_naming_file_and_problem(tmp_path, write, pattern):
+    path = tmp_path / "w.npz"
+    write(path)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + pattern) as raised:
+        load_weights(path)
+    message = str(raised.value)
+    assert "pickle" not in message and "unsafe" not in message and "\n" not in message
