@@ -10,7 +10,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 # Material's notice about MkDocs 2 is not actionable here.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: docs serve test lint screenshots bench constraints clean
+.PHONY: docs serve test lint screenshots bench dist constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,11 @@ screenshots: $(STAMP)  ## regenerate docs/img/tensorboard/ from real training ru
 bench: $(STAMP)  ## print benchmark figures as JSON
 	$(BIN)/python benchmarks/bench_training.py
 
+dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publishes them)
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 constraints:  ## re-pin constraints.txt from the current environment
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^alphabet-tutorial' > constraints.txt
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|pip)==' > constraints.txt
 
 clean:
 	rm -rf site $(VENV)
