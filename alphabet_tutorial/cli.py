@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +33,30 @@ CONFIG_OPTIONS = {  # option -> (type, help)
 
 class UsageError(Exception):
     """Bad command-line input: reported in one line with exit status 2."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every `with` block cleans up."""
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def stop(signum, frame):
+    for number in STOP_SIGNALS:  # a second signal must not cut the clean-up short
+        signal.signal(number, signal.SIG_IGN)
+    logging.getLogger("asyncio").disabled = True  # Playwright's abandoned futures
+    raise Stopped(signum)
+
+
+def port_number(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+port_number.__name__ = "port (0 to 65535)"  # argparse names the type in its message
 
 
 class Parser(argparse.ArgumentParser):
@@ -104,7 +131,7 @@ def build_parser() -> Parser:
 
     board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")
     board.add_argument("--logdir", type=Path, required=True)
-    board.add_argument("--port", type=int, default=0, help="default: a free port")
+    board.add_argument("--port", type=port_number, default=0, help="default: a free port")
 
     shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
     shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
@@ -201,12 +228,19 @@ def run_compare(args) -> None:
 
 
 def run_tensorboard(args) -> None:
-    if not args.logdir.is_dir():
+    if not args.logdir.exists():
         raise ValueError(f"log directory {str(args.logdir)!r} does not exist")
+    if not args.logdir.is_dir():
+        raise ValueError(f"log directory {str(args.logdir)!r} is a file, not a directory")
     from alphabet_tutorial.tensorboard import TensorBoardServer
 
     with TensorBoardServer(args.logdir, port=args.port or None) as server:
         print(f"TensorBoard at {server.url} (process {server.pid}); Ctrl-C stops it", flush=True)
+        if args.port and server.port != args.port:
+            print(
+                f"note: port {args.port} is taken, so TensorBoard uses {server.port}",
+                file=sys.stderr,
+            )
         while True:
             time.sleep(3600)
 
@@ -220,6 +254,9 @@ def run_screenshots(args) -> None:
 
 
 def main(argv=None) -> int:
+    """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:
         args = build_parser().parse_args(argv)
         handler = globals()[f"run_{args.command}"]
@@ -228,6 +265,11 @@ def main(argv=None) -> int:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stopped:
+        number = stopped.args[0] if isinstance(stopped, Stopped) else signal.SIGINT
+        print(f"{PROG}: stopped by {signal.Signals(number).name}", file=sys.stderr)
+        return 128 + number
+    finally:
+        for number, before in previous.items():
+            signal.signal(number, before)
     return 0

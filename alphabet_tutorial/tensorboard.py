@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,7 +46,8 @@ class TensorBoardServer:
         self.timeout = timeout
         self.runs = set(runs)
         self.process: subprocess.Popen | None = None
-        self._log = None
+        self._log = None  # TensorBoard's stdout and stderr
+        self._scratch: Path | None = None  # its TMPDIR: log, data server files, info file
 
     @property
     def url(self) -> str:
@@ -68,7 +70,8 @@ class TensorBoardServer:
 
     def start(self) -> None:
         """Launch TensorBoard and wait until it serves the runs; try other ports if taken."""
-        self._log = tempfile.NamedTemporaryFile(prefix="tensorboard-", suffix=".log")
+        self._scratch = Path(tempfile.mkdtemp(prefix="tensorboard-"))
+        self._log = (self._scratch / "tensorboard.log").open("w+b")
         port = self.port or free_port(self.host)
         for _ in range(PORT_ATTEMPTS):
             self.port = port
@@ -83,8 +86,11 @@ class TensorBoardServer:
         if self.process is not None:
             _terminate(self.process)
         if self._log is not None:
-            self._log.close()  # deletes the log file
+            self._log.close()
             self._log = None
+        if self._scratch is not None:  # the log and whatever TensorBoard left in its TMPDIR
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines TensorBoard wrote to its log."""
@@ -107,6 +113,7 @@ class TensorBoardServer:
         command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir)]
         command += ["--host", self.host, "--port", str(self.port), "--reload_interval", "1"]
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+        env["TMPDIR"] = str(self._scratch)  # nothing it leaves outlives stop()
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -147,7 +154,10 @@ class TensorBoardServer:
 
     def _tail(self) -> str:
         tail = self.log_tail()
-        return f"; TensorBoard's log ends with:\n{tail}" if tail else "; TensorBoard logged nothing"
+        # the first line of the message stays the reason: the CLI shows only that line
+        return (
+            f"\nTensorBoard's log ends with:\n{tail}" if tail else " (TensorBoard logged nothing)"
+        )
 
 
 def _terminate(process: subprocess.Popen, grace: float = 5.0) -> None:

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -124,21 +125,40 @@ def test_compare_json_has_both_implementations(capsys):
     assert all(np.isfinite(row["train_seconds"]) for row in rows.values())
 
 
-def test_tensorboard_serves_on_loopback_and_stops_with_ctrl_c(tmp_path):
-    (tmp_path / "run").mkdir()
-    command = [sys.executable, "-m", "alphabet_tutorial", "tensorboard", "--logdir", str(tmp_path)]
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_tensorboard_serves_on_loopback_and_a_signal_stops_it_leaving_nothing(tmp_path, stop):
+    (tmp_path / "logs" / "run").mkdir(parents=True)
+    temporary = tmp_path / "tmp"  # TensorBoard's log and its data server's files go here
+    temporary.mkdir()
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
-    with subprocess.Popen(command, **pipes) as cli:
-        try:
-            line = cli.stdout.readline()  # printed once TensorBoard answers
-            match = re.match(r"TensorBoard at (http://127\.0\.0\.1:\d+/) \(process (\d+)\)", line)
-            assert match, f"unexpected first line {line!r}; stderr: {cli.stderr.read()}"
-            url, board_pid = match.group(1), int(match.group(2))
-            with urllib.request.urlopen(url, timeout=30) as response:
-                assert response.status == 200 and b"TensorBoard" in response.read()
-        finally:
-            cli.send_signal(signal.SIGINT)
-            status = cli.wait(timeout=60)
-    assert status == 130
-    with pytest.raises(ProcessLookupError):  # TensorBoard went with the CLI
-        os.kill(board_pid, 0)
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    with socket.create_server(("127.0.0.1", 0)) as squatter:
+        taken = squatter.getsockname()[1]
+        command = [sys.executable, "-m", "alphabet_tutorial", "tensorboard", "--port", str(taken)]
+        with subprocess.Popen(
+            [*command, "--logdir", str(tmp_path / "logs")], env=env, **pipes
+        ) as cli:
+            try:
+                line = cli.stdout.readline()  # printed once TensorBoard answers
+                match = re.match(
+                    r"TensorBoard at (http://127\.0\.0\.1:(\d+)/) \(process (\d+)\)", line
+                )
+                assert match, f"unexpected first line {line!r}; stderr: {cli.stderr.read()}"
+                url, port, board_pid = match.group(1), int(match.group(2)), int(match.group(3))
+                assert port != taken
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    assert response.status == 200 and b"TensorBoard" in response.read()
+                assert any(temporary.iterdir())  # its log file at least
+            finally:
+                cli.send_signal(stop)
+                status = cli.wait(timeout=60)
+            assert cli.stderr.read().splitlines() == [
+                f"note: port {taken} is taken, so TensorBoard uses {port}",
+                f"alphabet-tutorial: stopped by {stop.name}",
+            ]
+    assert status == 128 + stop
+    with pytest.raises(ProcessLookupError):  # TensorBoard and its data server went too
+        os.killpg(board_pid, 0)
+    assert list(temporary.iterdir()) == []

@@ -175,6 +175,17 @@ def test_taken_port_makes_tensorboard_use_another_and_it_stops_by_pid(tmp_path):
     assert not is_running(pid)
 
 
+def test_tensorboard_failing_to_start_gives_its_own_reason_in_the_first_line(tmp_path):
+    board = TensorBoardServer(tmp_path, port=70000, timeout=60)
+    with pytest.raises(RuntimeError) as error:
+        with board:
+            pass
+    first_line = str(error.value).splitlines()[0]
+    assert first_line.startswith("TensorBoard exited with status ")
+    assert first_line.endswith(": TensorBoard cannot bind to port 70000 > 65535")
+    assert not is_running(board.pid)
+
+
 def test_tensorboard_is_stopped_when_the_body_raises(tmp_path):
     board = TensorBoardServer(tmp_path, timeout=60)
     with pytest.raises(KeyboardInterrupt):
