@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 
 import nbformat
 from fences import parse
+from install_cell import install_cell
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -151,7 +152,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
             + f"*Generated from the chapter [{page_url}]({page_url}) of the tutorial "
             f"“{config['site_name']}”. Run the cells in order.*"
         ),
-        nbformat.v4.new_code_cell(install_cell(config["extra"]["colab"]["install"])),
+        nbformat.v4.new_code_cell(install_cell(config)),
     ]
     prose_start = title + 1
     for fence in parse(text):
@@ -181,19 +182,6 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     }
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
-
-
-def install_cell(requirement: str) -> str:
-    return (
-        "# Install the tutorial's companion package where it is missing (e.g. on Colab).\n"
-        "import importlib.util\n"
-        "import subprocess\n"
-        "import sys\n"
-        "\n"
-        'if importlib.util.find_spec("alphabet_tutorial") is None:\n'
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{requirement}"], '
-        "check=True)"
-    )
 
 
 def page_path(src_uri: str) -> str:

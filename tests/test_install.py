@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import zipfile
@@ -20,6 +21,9 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+import yaml
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from venvs import fresh_venv
@@ -121,3 +125,122 @@ def test_make_dist_builds_a_wheel_and_an_sdist(dist, wheel):
         names = archive.namelist()
     assert "alphabet_tutorial/cli.py" in names
     assert f"alphabet_tutorial-{version}.dist-info/entry_points.txt" in names
+
+
+# --- the notebooks' install cell (hooks/install_cell.py) --------------------------------
+
+sys.path.insert(0, str(REPO / "hooks"))
+from install_cell import install_cell, requirement, wheel_url  # noqa: E402
+
+MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+# The cell after the install cell: the package, imported from the reader's environment.
+LATER_CELL = "import sys, alphabet_tutorial as at\nprint(at.__file__.startswith(sys.prefix))"
+
+
+def config_installing(package: str) -> dict:
+    """mkdocs.yml's config, with `extra.colab.install` set to `package`."""
+    colab = MKDOCS["extra"]["colab"] | {"install": package}
+    return MKDOCS | {"extra": MKDOCS["extra"] | {"colab": colab}}
+
+
+def run_all(python: Path, cells: list[str], home: Path) -> list[tuple[str, list[dict]]]:
+    """Send every cell to a fresh kernel of `python` at once, as Jupyter's and Colab's
+    "Run all" do (a cell that fails aborts the cells queued after it); return each
+    cell's reply status and its outputs. The kernel starts in an empty directory with a
+    fresh HOME, pip sees no index and no configuration of this machine."""
+    kernels = home / "kernels"
+    (kernels / "reader").mkdir(parents=True)
+    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec = {"argv": argv, "display_name": "reader", "language": "python"}
+    (kernels / "reader" / "kernel.json").write_text(json.dumps(spec))
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    manager = KernelManager(
+        kernel_name="reader",
+        kernel_spec_manager=specs,
+        transport="ipc",  # no network needed, not even loopback
+        ip=str(home / "kernel"),
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PIP_CONFIG_FILE": os.devnull}
+    env |= {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    manager.start_kernel(cwd=str(home), env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        ids = [client.execute(cell, stop_on_error=True) for cell in cells]
+        status: dict[str, str] = {}
+        while len(status) < len(ids):
+            reply = client.get_shell_msg(timeout=120)
+            if reply["parent_header"]["msg_id"] in ids:
+                status[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        outputs: dict[str, list[dict]] = {msg_id: [] for msg_id in ids}
+        while True:  # everything the cells printed, until the kernel is quiet
+            try:
+                message = client.get_iopub_msg(timeout=2)
+            except queue.Empty:
+                break
+            parent = message["parent_header"].get("msg_id")
+            kind = message["msg_type"]
+            if parent in outputs and kind in {"stream", "error", "display_data", "execute_result"}:
+                outputs[parent].append({"type": kind, **message["content"]})
+        return [(status[msg_id], outputs[msg_id]) for msg_id in ids]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="session")
+def kernel_python(tmp_path_factory, wheel) -> Path:
+    """A fresh venv with a Jupyter kernel, pip and the package's dependencies, not the
+    package itself: a reader's Colab or Jupyter before the install cell runs."""
+    names = ["ipykernel", "pip", *(r.name for r in runtime_requirements(wheel))]
+    return fresh_venv(tmp_path_factory.mktemp("kernel") / "venv", names)
+
+
+def test_the_install_cell_that_cannot_install_says_so_in_one_line_and_stops(
+    kernel_python, tmp_path
+):
+    missing = (tmp_path / "no-such-dir" / "alphabet_tutorial-0.1.0-py3-none-any.whl").as_uri()
+    cell = install_cell(config_installing(f"alphabet-tutorial @ {missing}"))
+    (install, install_outputs), (later, later_outputs) = run_all(
+        kernel_python, [cell, LATER_CELL], tmp_path
+    )
+    assert (install, later) == ("error", "aborted")
+    assert later_outputs == []
+    (error,) = install_outputs  # no pip output, no warning: the one error
+    assert error["type"] == "error"
+    (line,) = error["traceback"]
+    assert "\n" not in line.strip()
+    assert "\x1b" not in line  # no colour codes: frontends would show them raw
+    assert line.startswith("Could not install the companion package (Could not install")
+    assert "No such file or directory" in line  # pip's reason
+    assert f'pip install "alphabet-tutorial @ {missing}"' in line
+    assert f"pip install {wheel_url(MKDOCS)}" in line
+    assert line.endswith("restart the kernel, and run the notebook again.")
+
+
+def test_the_install_cell_installs_the_release_wheel_without_git(kernel_python, wheel, tmp_path):
+    """The release route: the cell pip-installs the wheel `make dist` built, from a file
+    URL, and the next cell imports the package from the reader's environment."""
+    cell = install_cell(config_installing(wheel.as_uri()))
+    (install, install_outputs), (later, later_outputs) = run_all(
+        kernel_python, [cell, LATER_CELL], tmp_path
+    )
+    assert (install, install_outputs) == ("ok", [])
+    assert later == "ok"
+    assert [output.get("text") for output in later_outputs] == ["True\n"]
+
+
+def test_the_install_cell_pins_the_built_commit():
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    assert len(commit) == 40
+    repository = MKDOCS["extra"]["colab"]["repository"]
+    expected = f"alphabet-tutorial @ git+https://github.com/{repository}@{commit}"
+    assert requirement(MKDOCS) == expected
+    assert f"PACKAGE = {json.dumps(expected)}" in install_cell(MKDOCS)
+
+
+def test_the_release_wheel_is_where_the_install_cell_says(wheel):
+    assert wheel_url(MKDOCS) == f"{MKDOCS['site_url']}dist/{wheel.name}"
