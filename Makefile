@@ -4,9 +4,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Quiet TensorFlow, and keep Keras's config file out of $HOME.
-export TF_CPP_MIN_LOG_LEVEL := 2
-export TF_ENABLE_ONEDNN_OPTS := 0
 # Material's notice about MkDocs 2 is not actionable here.
 export NO_MKDOCS_2_WARNING := 1
 

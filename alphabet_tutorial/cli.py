@@ -16,10 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from alphabet_tutorial import Config, __version__
+from alphabet_tutorial import Config, __version__, env, impls
 
 PROG = "alphabet-tutorial"
-IMPLS = ("lowlevel", "keras")
 CONFIG_OPTIONS = {  # option -> (type, help)
     "window": (int, "letters read before predicting the next one"),
     "units": (int, "size of the LSTM state"),
@@ -98,7 +97,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     train = commands.add_parser("train", help="train one implementation")
-    train.add_argument("--impl", choices=IMPLS, default="keras")
+    train.add_argument("--impl", choices=impls.NAMES, default="keras")
     train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
     train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
     add_config_options(train)
@@ -113,7 +112,7 @@ def build_parser() -> Parser:
             command.add_argument("--top", type=int, default=3, help="candidates to show")
         command.add_argument(
             "--impl",
-            choices=IMPLS,
+            choices=impls.NAMES,
             default="keras",
             help="implementation to train when no --load is given",
         )
@@ -141,13 +140,10 @@ def build_parser() -> Parser:
 
 def train_impl(impl: str, config: Config, logdir=None):
     """Train with a progress bar on stderr; returns (model, history)."""
-    from alphabet_tutorial.training import ProgressBar
+    from alphabet_tutorial.progress import ProgressBar
 
-    if impl == "lowlevel":
-        from alphabet_tutorial.lowlevel import train
-    else:
-        from alphabet_tutorial.keras_model import train
-    return train(config, logdir=logdir, progress=ProgressBar(config.epochs, impl))
+    progress = ProgressBar(config.epochs, impl)
+    return impls.get(impl).train(config, logdir=logdir, progress=progress)
 
 
 def load_model(args):
@@ -161,13 +157,10 @@ def load_model(args):
         raise UsageError(
             f"{option} cannot be combined with --load: the config comes from the weights file"
         )
-    from alphabet_tutorial.lowlevel import LowLevelLSTM
-    from alphabet_tutorial.training import load_weights
+    from alphabet_tutorial.weights import load_weights
 
-    config, weights, _ = load_weights(args.load)
-    model = LowLevelLSTM(config)  # both implementations share one weight layout
-    model.set_weights(weights)
-    return model, config
+    config, weights, impl = load_weights(args.load)
+    return impls.get(impl).from_weights(config, weights), config
 
 
 def run_train(args) -> None:
@@ -182,14 +175,14 @@ def run_train(args) -> None:
     if logdir:
         print(f"TensorBoard logs: {logdir}")
     if args.save:
-        from alphabet_tutorial.training import save_weights
+        from alphabet_tutorial.weights import save_weights
 
         print(f"weights saved to {save_weights(args.save, model.get_weights(), config, args.impl)}")
 
 
 def run_evaluate(args) -> None:
+    from alphabet_tutorial.evaluation import score
     from alphabet_tutorial.task import windows
-    from alphabet_tutorial.training import score
 
     model, config = load_model(args)
     loss, accuracy = score(model, config)
@@ -198,8 +191,8 @@ def run_evaluate(args) -> None:
 
 
 def run_predict(args) -> None:
+    from alphabet_tutorial.evaluation import predict_next
     from alphabet_tutorial.task import encode_prompt, top_letters, windows
-    from alphabet_tutorial.training import predict_next
 
     if args.load is None:  # reject bad text or --top before any training
         encode_prompt(args.text, config_from(args).window)
@@ -255,6 +248,7 @@ def run_screenshots(args) -> None:
 
 def main(argv=None) -> int:
     """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+    env.setup()
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:

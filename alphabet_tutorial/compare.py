@@ -7,67 +7,18 @@ the code as it changes.
 
 from __future__ import annotations
 
-import ast
-import io
-import re
 import time
-import tokenize
 from dataclasses import dataclass
-from pathlib import Path
 
+from alphabet_tutorial import impls
 from alphabet_tutorial.config import Config
-
-PACKAGE = Path(__file__).parent
-# The sections of each module that make up the model and its training.
-SECTIONS = {
-    "lowlevel": ("lowlevel.py", ("init", "cell", "model", "adam", "train")),
-    "keras": ("keras_model.py", ("sequential", "compile", "train")),
-}
-IMPLS = tuple(SECTIONS)
-
-
-def code_lines(source: str) -> int:
-    """Lines that hold code: no blank lines, comments or docstrings."""
-    docstrings = set()
-    for node in ast.walk(ast.parse(source)):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                docstrings.update(range(body[0].lineno, body[0].end_lineno + 1))
-    skip = {
-        tokenize.COMMENT,
-        tokenize.NL,
-        tokenize.NEWLINE,
-        tokenize.INDENT,
-        tokenize.DEDENT,
-        tokenize.ENDMARKER,
-    }
-    lines = set()
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type not in skip:
-            lines.update(range(token.start[0], token.end[0] + 1))
-    return len(lines - docstrings)
-
-
-def section(source: str, name: str) -> str:
-    """The text between `# --8<-- [start:name]` and `# --8<-- [end:name]`."""
-    match = re.search(
-        rf"^[ \t]*# --8<-- \[start:{name}\]\n(.*?)^[ \t]*# --8<-- \[end:{name}\]",
-        source,
-        re.S | re.M,
-    )
-    if match is None:
-        raise ValueError(f"no snippet section {name!r} in the source")
-    return match.group(1)
+from alphabet_tutorial.sources import section_code_lines
 
 
 def lines_of_code(impl: str) -> int:
     """Code lines of one implementation's model and training, read from the package."""
-    if impl not in SECTIONS:
-        raise ValueError(f"unknown implementation {impl!r}: choose from {', '.join(IMPLS)}")
-    filename, names = SECTIONS[impl]
-    source = (PACKAGE / filename).read_text()
-    return sum(code_lines(section(source, name)) for name in names)
+    entry = impls.get(impl)
+    return section_code_lines(entry.filename, entry.sections)
 
 
 @dataclass(frozen=True)
@@ -82,14 +33,9 @@ class Measurement:
 
 def measure(impl: str, config: Config = Config()) -> Measurement:
     """Train one implementation from `config` and measure it."""
-    if impl == "lowlevel":
-        from alphabet_tutorial.lowlevel import train
-    elif impl == "keras":
-        from alphabet_tutorial.keras_model import train
-    else:
-        raise ValueError(f"unknown implementation {impl!r}: choose from {', '.join(IMPLS)}")
+    entry = impls.get(impl)
     started = time.perf_counter()
-    model, history = train(config)
+    model, history = entry.train(config)
     seconds = time.perf_counter() - started
     return Measurement(
         impl,
@@ -102,24 +48,23 @@ def measure(impl: str, config: Config = Config()) -> Measurement:
 
 
 def compare(config: Config = Config()) -> list[Measurement]:
-    """Both implementations trained from the same config: [low-level, Keras]."""
-    return [measure(impl, config) for impl in IMPLS]
+    """Every implementation trained from the same config, in the order of `impls.IMPLS`."""
+    return [measure(impl, config) for impl in impls.NAMES]
 
 
 # --8<-- [start:table]
 def format_table(measurements: list[Measurement]) -> str:
     """A Markdown table: one row per figure, one column per implementation."""
-    by_impl = {m.impl: m for m in measurements}
-    low, keras = by_impl["lowlevel"], by_impl["keras"]
     rows = [
-        ("Lines of code", low.lines_of_code, keras.lines_of_code),
-        ("Parameters", f"{low.parameters:,}", f"{keras.parameters:,}"),
-        ("Training time (s)", f"{low.train_seconds:.1f}", f"{keras.train_seconds:.1f}"),
-        ("Epochs to 100 %", low.epochs_to_100 or "never", keras.epochs_to_100 or "never"),
-        ("Final accuracy", f"{low.final_accuracy:.1%}", f"{keras.final_accuracy:.1%}"),
+        ("Lines of code", [m.lines_of_code for m in measurements]),
+        ("Parameters", [f"{m.parameters:,}" for m in measurements]),
+        ("Training time (s)", [f"{m.train_seconds:.1f}" for m in measurements]),
+        ("Epochs to 100 %", [m.epochs_to_100 or "never" for m in measurements]),
+        ("Final accuracy", [f"{m.final_accuracy:.1%}" for m in measurements]),
     ]
-    lines = ["| | Low-level TensorFlow | Keras |", "|---|---:|---:|"]
-    lines += [f"| {name} | {a} | {b} |" for name, a, b in rows]
+    titles = [impls.get(m.impl).title for m in measurements]
+    lines = ["| | " + " | ".join(titles) + " |", "|---|" + "---:|" * len(titles)]
+    lines += [f"| {name} | " + " | ".join(map(str, cells)) + " |" for name, cells in rows]
     return "\n".join(lines)
 
 

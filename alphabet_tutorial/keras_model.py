@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.evaluation import accuracy
+from alphabet_tutorial.history import History
 from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
-from alphabet_tutorial.training import History
 
 
 # --8<-- [start:sequential]
@@ -78,8 +78,7 @@ class EpochMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.started
-        probabilities = np.asarray(self.model(self.eval_inputs))  # (windows, 26)
-        eval_accuracy = float(np.mean(probabilities.argmax(1) == self.eval_targets.argmax(1)))
+        eval_accuracy = accuracy(self.model(self.eval_inputs), self.eval_targets)
         self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
         if self.progress is not None:
             self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)

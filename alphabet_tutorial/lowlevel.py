@@ -16,8 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.evaluation import accuracy
+from alphabet_tutorial.history import History
 from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
-from alphabet_tutorial.training import History
 
 
 # --8<-- [start:init]
@@ -202,12 +203,11 @@ def train(config: Config = Config(), logdir=None, progress=None):
         loss_sum = hit_sum = 0.0
         for first in range(0, len(order), config.batch_size):
             batch = order[first : first + config.batch_size]
-            loss, accuracy = train_step(inputs[batch], targets[batch])
+            loss, batch_accuracy = train_step(inputs[batch], targets[batch])
             loss_sum += float(loss) * len(batch)
-            hit_sum += float(accuracy) * len(batch)
+            hit_sum += float(batch_accuracy) * len(batch)
         seconds = time.perf_counter() - started
-        eval_probabilities = model(eval_inputs).numpy()  # (windows, 26)
-        eval_accuracy = float(np.mean(eval_probabilities.argmax(1) == eval_targets.argmax(1)))
+        eval_accuracy = accuracy(model(eval_inputs), eval_targets)  # on every window
         history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
         if writer is not None:
             log_epoch(writer, model, history, epoch)

@@ -26,11 +26,13 @@ from pathlib import Path
 from PIL import Image, ImageStat
 
 import alphabet_tutorial
+from alphabet_tutorial import impls
 from alphabet_tutorial.browser import find_chromium, guard_loopback, launch_chromium
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
-RUNS = ("keras/train", "lowlevel/train")  # TensorBoard's names for the two log directories
+# TensorBoard's names for the log directories of the implementations, in its order.
+RUNS = tuple(sorted(f"{name}/train" for name in impls.NAMES))
 SETTINGS = {  # TensorBoard's stored settings, preset before the page loads
     "scalarSmoothing": 0,
     "ignoreOutliers": False,
@@ -104,11 +106,9 @@ def check_replaceable(out_dir: Path) -> None:
 
 
 def train_both(config: Config, logroot: Path) -> None:
-    """Both implementations, same config; runs appear as lowlevel/train and keras/train."""
-    from alphabet_tutorial import keras_model, lowlevel
-
-    lowlevel.train(config, logdir=logroot / "lowlevel")
-    keras_model.train(config, logdir=logroot / "keras")
+    """Every implementation, same config; runs appear as lowlevel/train, keras/train, ..."""
+    for name, impl in impls.IMPLS.items():
+        impl.train(config, logdir=logroot / name)
 
 
 def wait_for_data(url: str, epochs: int, timeout: float) -> None:

@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from alphabet_tutorial.env import QUIET
+
 PORT_ATTEMPTS = 5  # how many ports to try when the chosen one is taken
 PORT_TAKEN = "could not bind to port"  # what TensorBoard logs when its port is in use
 
@@ -112,7 +114,7 @@ class TensorBoardServer:
         self._log.seek(0)
         command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir)]
         command += ["--host", self.host, "--port", str(self.port), "--reload_interval", "1"]
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+        env = {**os.environ, **QUIET}  # what env.setup() gives this process
         env["TMPDIR"] = str(self._scratch)  # nothing it leaves outlives stop()
         self.process = subprocess.Popen(
             command,

@@ -14,23 +14,20 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
+from alphabet_tutorial import env, impls
+
 # Before anything imports Keras: keep ~/.keras/keras.json out of the home directory.
-KERAS_HOME = tempfile.mkdtemp(prefix="keras-home-")
-os.environ.setdefault("KERAS_HOME", KERAS_HOME)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+env.setup(private_keras_home=True)
 
 IMPORTS = {
     "interpreter": "pass",
     "package": "import alphabet_tutorial",
-    "both_models": "import alphabet_tutorial.lowlevel, alphabet_tutorial.keras_model",
+    "both_models": "import " + ", ".join(impl.module for impl in impls.IMPLS.values()),
 }
 RATIO_GOAL = 1.0  # the low-level epoch should take no longer than the Keras epoch
 TRAIN_WALL_GOAL = 10.0  # seconds for a full training run of either implementation
@@ -48,11 +45,8 @@ def import_seconds(statement: str, repeats: int) -> float:
 
 def one_run(impl: str, config) -> dict:
     """Train once; the figures of that run."""
-    from alphabet_tutorial import keras_model, lowlevel
-
-    module = lowlevel if impl == "lowlevel" else keras_model
     started = time.perf_counter()
-    _, history = module.train(config)
+    _, history = impls.get(impl).train(config)
     wall = time.perf_counter() - started
     reached = history.epochs_to_100
     return {
@@ -101,13 +95,13 @@ def main(argv=None) -> dict:
     # Warm-up: the first tf.function of a process pays one-off costs; charge them to
     # neither implementation.
     started = time.perf_counter()
-    for impl in ("lowlevel", "keras"):
+    for impl in impls.NAMES:
         one_run(impl, Config(epochs=1, train_size=32))
     warm_up = time.perf_counter() - started
 
-    runs = {"lowlevel": [], "keras": []}
-    for repeat in range(args.repeats):
-        order = ("lowlevel", "keras") if repeat % 2 == 0 else ("keras", "lowlevel")
+    runs: dict[str, list[dict]] = {impl: [] for impl in impls.NAMES}
+    for repeat in range(args.repeats):  # alternate the order: neither always goes first
+        order = impls.NAMES if repeat % 2 == 0 else impls.NAMES[::-1]
         for impl in order:
             runs[impl].append(one_run(impl, config))
 
@@ -132,8 +126,7 @@ def main(argv=None) -> dict:
             ),
         },
         "warm_up_seconds": round(warm_up, 3),
-        "lowlevel": figures["lowlevel"],
-        "keras": figures["keras"],
+        **figures,
         "epoch_time_ratio_lowlevel_over_keras": round(ratio, 3),
         "goals": {
             f"epoch_time_ratio_at_most_{RATIO_GOAL}": ratio <= RATIO_GOAL,
@@ -150,7 +143,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(KERAS_HOME, ignore_errors=True)
+    main()

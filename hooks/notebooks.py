@@ -34,7 +34,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from alphabet_tutorial.compare import section
+from alphabet_tutorial.sources import section
 
 OUT_DIR = Path(tempfile.mkdtemp(prefix="alphabet-notebooks-"))
 atexit.register(shutil.rmtree, OUT_DIR, ignore_errors=True)

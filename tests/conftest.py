@@ -1,19 +1,11 @@
 """Shared fixtures. Keras's config file and every log go to temporary directories."""
 
-import atexit
-import os
-import shutil
-import tempfile
+from alphabet_tutorial import Config, env, impls
 
 # Before anything imports Keras: keep ~/.keras/keras.json out of the home directory.
-os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="keras-home-")
-atexit.register(shutil.rmtree, os.environ["KERAS_HOME"], ignore_errors=True)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+env.setup(private_keras_home=True)
 
 import pytest  # noqa: E402
-
-from alphabet_tutorial import Config  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -22,23 +14,34 @@ def config() -> Config:
 
 
 @pytest.fixture(scope="session")
-def trained_lowlevel(config):
-    """(model, history) of the low-level model trained once from the default config."""
-    from alphabet_tutorial import lowlevel
+def trained(config):
+    """`trained(name)`: (model, history) of an implementation, trained once per session
+    from the default config."""
+    runs: dict[str, tuple] = {}
 
-    return lowlevel.train(config)
+    def train(name: str) -> tuple:
+        if name not in runs:
+            runs[name] = impls.get(name).train(config)
+        return runs[name]
+
+    return train
 
 
 @pytest.fixture(scope="session")
-def trained_keras(config):
-    """(model, history) of the Keras Sequential model trained once from the default config."""
-    from alphabet_tutorial import keras_model
+def trained_lowlevel(trained):
+    """(model, history) of the low-level model trained once from the default config."""
+    return trained("lowlevel")
 
-    return keras_model.train(config)
+
+@pytest.fixture(scope="session")
+def trained_keras(trained):
+    """(model, history) of the Keras Sequential model trained once from the default config."""
+    return trained("keras")
 
 
 # --- the built site (tests/test_docs_build.py, tests/test_site_browser.py) -------------
 
+import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402

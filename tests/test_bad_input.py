@@ -11,9 +11,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from alphabet_tutorial import Config, training
+from alphabet_tutorial import Config
+from alphabet_tutorial.evaluation import predict_next
 from alphabet_tutorial.task import decode, encode_prompt, windows
-from alphabet_tutorial.training import load_weights, predict_next, save_weights
+from alphabet_tutorial.weights import WEIGHT_NAMES, load_weights, save_weights, weight_shapes
 
 
 class WindowThreeModel:
@@ -27,7 +28,7 @@ class WindowThreeModel:
 
 def good_weights(config=Config(units=4)):
     rng = np.random.default_rng(0)
-    return [rng.normal(size=shape).astype(np.float32) for shape in training.weight_shapes(config)]
+    return [rng.normal(size=shape).astype(np.float32) for shape in weight_shapes(config)]
 
 
 def with_array(index, value):
@@ -131,7 +132,7 @@ def weights_file(path, weights=None, meta=None, **changes):
     meta = meta if meta is not None else {"impl": "keras", "config": Config(units=4).as_dict()}
     if isinstance(meta, dict):
         meta = {**meta, **changes}
-    arrays = dict(zip(training.WEIGHT_NAMES, weights or good_weights(), strict=True))
+    arrays = dict(zip(WEIGHT_NAMES, weights or good_weights(), strict=True))
     np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
 
 

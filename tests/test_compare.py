@@ -2,7 +2,7 @@
 
 import pytest
 
-from alphabet_tutorial import compare
+from alphabet_tutorial import compare, impls, sources
 from alphabet_tutorial.compare import Measurement
 
 
@@ -15,14 +15,14 @@ def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
     return (x +
             1)  # trailing comment
 '''
-    assert compare.code_lines(source) == 3  # def, and the two lines of the return
+    assert sources.code_lines(source) == 3  # def, and the two lines of the return
 
 
 def test_lines_of_code_follow_the_snippet_sections_of_the_source():
-    for impl, (filename, names) in compare.SECTIONS.items():
-        source = (compare.PACKAGE / filename).read_text()
-        expected = sum(compare.code_lines(compare.section(source, name)) for name in names)
-        assert compare.lines_of_code(impl) == expected > 10
+    for name, impl in impls.IMPLS.items():
+        source = (sources.PACKAGE / impl.filename).read_text()
+        expected = sum(sources.code_lines(sources.section(source, s)) for s in impl.sections)
+        assert compare.lines_of_code(name) == expected > 10
 
 
 def test_keras_needs_fewer_lines_than_low_level_tensorflow():
@@ -31,7 +31,7 @@ def test_keras_needs_fewer_lines_than_low_level_tensorflow():
 
 def test_missing_section_and_unknown_implementation_are_value_errors():
     with pytest.raises(ValueError, match="'nowhere'"):
-        compare.section("x = 1\n", "nowhere")
+        sources.section("x = 1\n", "nowhere")
     with pytest.raises(ValueError, match="'theano'"):
         compare.lines_of_code("theano")
     with pytest.raises(ValueError, match="'theano'"):

@@ -18,8 +18,8 @@ from tensorboard.util import tensor_util
 
 from alphabet_tutorial import Config, keras_model, lowlevel
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM, LSTMCell, make_train_step
+from alphabet_tutorial.progress import ProgressBar
 from alphabet_tutorial.task import evaluation_set, training_set
-from alphabet_tutorial.training import ProgressBar
 
 SMALL = Config(window=4, units=8, seed=3)
 

@@ -1,0 +1,34 @@
+"""The per-epoch record of one training run, the same for both implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class History:
+    """Per-epoch figures of one training run."""
+
+    impl: str
+    loss: list[float] = field(default_factory=list)  # mean training loss
+    accuracy: list[float] = field(default_factory=list)  # training accuracy
+    eval_accuracy: list[float] = field(default_factory=list)  # accuracy on every window
+    epoch_seconds: list[float] = field(default_factory=list)  # time of the training steps
+
+    def record(self, loss, accuracy, eval_accuracy, seconds) -> None:
+        self.loss.append(float(loss))
+        self.accuracy.append(float(accuracy))
+        self.eval_accuracy.append(float(eval_accuracy))
+        self.epoch_seconds.append(float(seconds))
+
+    @property
+    def epochs_to_100(self) -> int | None:
+        """The first epoch (1-based) after which every window is predicted right."""
+        for epoch, accuracy in enumerate(self.eval_accuracy, start=1):
+            if accuracy == 1.0:
+                return epoch
+        return None
+
+    @property
+    def train_seconds(self) -> float:
+        return sum(self.epoch_seconds)
