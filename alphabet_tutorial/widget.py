@@ -1,0 +1,83 @@
+"""The weights of a trained model as a small JSON asset for the site's next-letter widget.
+
+The widget (docs/widget/) runs the model in the reader's browser with a forward pass
+written in JavaScript. It needs the five arrays every weights file holds, the config and
+the package version. `asset` packs them: each array as the base64 of its little-endian
+float32 bytes (a quarter of the size of decimal text, and exact). `publish` hands the
+asset of a model trained on a page to the site build (hooks/widget.py writes it out).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from alphabet_tutorial import __version__
+from alphabet_tutorial.config import Config
+from alphabet_tutorial.task import NUM_LETTERS
+from alphabet_tutorial.training import WEIGHT_NAMES
+
+_published: list[dict] = []
+
+
+def asset(weights, config: Config, impl: str) -> dict:
+    """The five arrays of a trained model, its config and where they come from, as JSON data."""
+    weights, units = list(weights), config.units
+    if len(weights) != len(WEIGHT_NAMES):
+        raise ValueError(f"expected the {len(WEIGHT_NAMES)} arrays of a model, got {len(weights)}")
+    shapes = [
+        (NUM_LETTERS, 4 * units),  # lstm_kernel
+        (units, 4 * units),  # lstm_recurrent_kernel
+        (4 * units,),  # lstm_bias
+        (units, NUM_LETTERS),  # dense_kernel
+        (NUM_LETTERS,),  # dense_bias
+    ]
+    arrays = {}
+    for name, array, shape in zip(WEIGHT_NAMES, weights, shapes, strict=True):
+        values = np.asarray(array, dtype="<f4")
+        if values.shape != shape:
+            raise ValueError(f"{name} has shape {values.shape}; a {units}-unit model has {shape}")
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} holds values that are not finite numbers")
+        data = base64.b64encode(values.tobytes()).decode("ascii")
+        arrays[name] = {"shape": list(values.shape), "float32": data}
+    return {
+        "package": "alphabet-tutorial",
+        "version": __version__,
+        "impl": impl,
+        "config": {"window": config.window, "units": config.units, "wrap": config.wrap},
+        "arrays": arrays,
+    }
+
+
+def to_json(data: dict) -> str:
+    """The asset as the compact JSON text the site serves."""
+    return json.dumps(data, separators=(",", ":"))
+
+
+def arrays_of(data: dict) -> list[np.ndarray]:
+    """The five arrays back from an asset, in the order of `WEIGHT_NAMES`."""
+    return [
+        np.frombuffer(base64.b64decode(data["arrays"][name]["float32"]), dtype="<f4").reshape(
+            data["arrays"][name]["shape"]
+        )
+        for name in WEIGHT_NAMES
+    ]
+
+
+def publish(weights, config: Config, impl: str) -> dict:
+    """Hand a trained model to the site build for the widget; returns its asset."""
+    data = asset(weights, config, impl)
+    _published.append(data)
+    return data
+
+
+def published() -> list[dict]:
+    """The assets published since the last `clear_published()`, oldest first."""
+    return list(_published)
+
+
+def clear_published() -> None:
+    _published.clear()

@@ -1,0 +1,114 @@
+// The next-letter widget: a text box, and under it the model's 26 probabilities as a
+// sorted bar chart (an ordered list, so screen readers read letters and percentages).
+// Bad input gets the message the command line gives (`alphabet-tutorial predict`), in
+// words the Python package writes: see `problem` below. The loader (loader.js) calls
+// `mount` once the widget is in view and the weights have arrived.
+const NextLetterWidget = (() => {
+  const { ALPHABET } = NextLetterModel;
+
+  // Python's repr() of a string, so that messages quote text exactly as the package does.
+  function pythonRepr(text) {
+    const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+    const named = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", [quote]: "\\" + quote };
+    let out = "";
+    for (const char of text) {
+      const code = char.codePointAt(0);
+      if (char in named) out += named[char];
+      else if (char === " " || !/[\p{C}\p{Z}]/u.test(char)) out += char;  // printable
+      else if (code < 0x100) out += "\\x" + code.toString(16).padStart(2, "0");
+      else if (code < 0x10000) out += "\\u" + code.toString(16).padStart(4, "0");
+      else out += "\\U" + code.toString(16).padStart(8, "0");
+    }
+    return quote + out + quote;
+  }
+
+  // What is wrong with `text` as a prompt, in the package's words (task.encode_prompt),
+  // or null when the model can read it.
+  function problem(text, window) {
+    if (!text) return "expected at least one letter, got an empty string ''";
+    const lower = text.toLowerCase();
+    if (text !== lower && text !== text.toUpperCase()) {
+      return `mixed-case text ${pythonRepr(text)}: use all lower-case or all upper-case`;
+    }
+    const letters = [...lower];
+    const bad = letters.find((char) => !ALPHABET.includes(char));
+    if (bad !== undefined) {
+      return `${pythonRepr(bad)} in ${pythonRepr(text)} is not a letter from a to z`;
+    }
+    if (letters.length < window) {
+      return `${pythonRepr(text)} has ${letters.length} letter(s); the model reads windows of ${window}`;
+    }
+    return null;
+  }
+
+  // The command line's note for a prompt that is not one of the task's windows, or null.
+  function unseenNote(letters, config) {
+    const prompt = letters.slice(-config.window);
+    const start = ALPHABET.indexOf(prompt[0]);
+    const consecutive = [...prompt].every((char, k) => char === ALPHABET[(start + k) % 26]);
+    const hasNext = config.wrap || start + config.window < 26;
+    if (consecutive && hasNext) return null;
+    return `note: ${pythonRepr(prompt)} is not a window of the task; the model never saw it`;
+  }
+
+  // The model's answer to `text`: {problem} for text it cannot read, else the 26
+  // probabilities in alphabetical order, the letters ranked, and the note for unseen text.
+  function answer(model, config, text) {
+    const message = problem(text, model.window);
+    if (message !== null) return { problem: message };
+    const letters = text.toLowerCase();
+    const probabilities = NextLetterModel.predict(model, letters);
+    const ranked = [...ALPHABET]
+      .map((letter, k) => ({ letter, probability: probabilities[k] }))
+      .sort((a, b) => b.probability - a.probability);
+    return { probabilities, ranked, note: unseenNote(letters, config) };
+  }
+
+  const percent = (probability) => `${(100 * probability).toFixed(2)}%`;
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function mount(root, asset) {
+    const model = NextLetterModel.load(asset);
+    const input = root.querySelector("input");
+    const status = root.querySelector(".next-letter__status");
+    const chart = root.querySelector(".next-letter__chart");
+    root.querySelector(".next-letter__source").textContent =
+      `Weights: the ${asset.impl} model trained when this site was built ` +
+      `(alphabet-tutorial ${asset.version}, window ${model.window}, ${model.units} units).`;
+
+    function update() {
+      const text = input.value;
+      const { problem: message, ranked, note } = answer(model, asset.config, text);
+      root.classList.toggle("next-letter--error", message !== undefined);
+      input.setAttribute("aria-invalid", message === undefined ? "false" : "true");
+      chart.replaceChildren();
+      if (message !== undefined) {
+        status.textContent = message;
+        return;
+      }
+      const [best] = ranked;
+      status.textContent = `${text} -> ${best.letter} (${percent(best.probability)})` +
+        (note ? `. ${note}` : "");
+      chart.replaceChildren(...ranked.map(({ letter, probability }, rank) => {
+        const row = element("li", rank === 0 ? "next-letter__top" : "");
+        const bar = element("span", "next-letter__bar");
+        bar.setAttribute("aria-hidden", "true");
+        bar.style.setProperty("--probability", probability.toFixed(4));
+        row.append(element("span", "next-letter__letter", letter), bar,
+          element("span", "next-letter__value", percent(probability)));
+        return row;
+      }));
+    }
+
+    input.addEventListener("input", update);
+    update();
+  }
+
+  return { answer, mount, problem, pythonRepr };
+})();

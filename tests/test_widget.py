@@ -1,0 +1,235 @@
+"""The next-letter widget: the weights asset, the JavaScript forward pass against Python,
+and the widget on the built site, driven in headless Chromium on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alphabet_tutorial import __version__, cli
+from alphabet_tutorial.browser import find_chromium, guard_loopback, launch_chromium
+from alphabet_tutorial.task import encode_prompt, windows
+from alphabet_tutorial.widget import arrays_of, asset, to_json
+
+WIDGET = Path(__file__).resolve().parent.parent / "docs" / "widget"
+SCRIPTS = ("lstm.js", "widget.js")  # the forward pass, then the widget that uses it
+LAZY = ("lstm.js", "widget.js", "widget.css", "weights.json")  # loaded once in view
+BUDGET = 100_000  # bytes: the weights and everything the widget loads
+# Text no window of the task is, upper-case text, longer text (only the last letters count).
+UNSEEN = ["xyz", "zyx", "aaa", "qwe", "mno" * 3, "ABC", "HIJKLMNO", "XYZ", "dcba"]
+# Text the command line refuses: too short, mixed case, characters that are not letters.
+REFUSED = ["", "a", "ab", "AB", "aBc", "Abc", "ab1", "a c", "abc ", "don't", 'say "a"', "abé"]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def python_answer(model, config, text: str):
+    """What the package says about `text`: 26 probabilities, or the ValueError's message."""
+    try:
+        inputs = encode_prompt(text, config.window)
+    except ValueError as error:
+        return str(error)
+    return np.asarray(model(inputs), dtype=np.float64)[0]
+
+
+def cli_error(text: str) -> str:
+    """The line `alphabet-tutorial predict TEXT` prints for text it refuses."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        status = cli.main(["predict", "--", text])
+    assert status == 2, f"the command line accepted {text!r}"
+    return stderr.getvalue().strip()
+
+
+# --- the asset -------------------------------------------------------------------------
+
+
+def test_asset_holds_the_five_arrays_exactly(trained_keras, config):
+    model, _ = trained_keras
+    data = json.loads(to_json(asset(model.get_weights(), config, "keras")))
+    assert data["impl"] == "keras" and data["version"] == __version__
+    assert data["config"] == {"window": config.window, "units": config.units, "wrap": False}
+    for exported, weight in zip(arrays_of(data), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(exported, weight)
+
+
+def test_asset_refuses_arrays_that_are_not_a_model(config):
+    units = config.units
+    good = [
+        np.zeros((26, 4 * units)),
+        np.zeros((units, 4 * units)),
+        np.zeros(4 * units),
+        np.zeros((units, 26)),
+        np.zeros(26),
+    ]
+    with pytest.raises(ValueError, match="expected the 5 arrays"):
+        asset(good[:4], config, "keras")
+    with pytest.raises(ValueError, match=r"dense_bias has shape \(25,\)"):
+        asset([*good[:4], np.zeros(25)], config, "keras")
+    with pytest.raises(ValueError, match="lstm_bias holds values that are not finite"):
+        asset([*good[:2], np.full(4 * units, np.nan), *good[3:]], config, "keras")
+
+
+# --- the browser -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        find_chromium()
+    except RuntimeError as error:
+        if in_ci():
+            pytest.fail(f"{error}; CI is set, so the browser tests must run")
+        pytest.skip(f"{error} (skipped locally only; in CI this fails)")
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context kept to loopback, failing the test on any outside request."""
+    context = browser.new_context(service_workers="block")
+    blocked = guard_loopback(context)
+    yield context
+    context.close()
+    assert not blocked, f"requests to other hosts: {blocked}"
+
+
+def javascript_answers(context, data: dict, prompts: list[str]) -> list:
+    """What the widget's JavaScript answers, in a blank page holding only its two files."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for name in SCRIPTS:
+        page.add_script_tag(content=(WIDGET / name).read_text(encoding="utf-8"))
+    answers = page.evaluate(
+        """([asset, prompts]) => {
+          const model = NextLetterModel.load(asset);
+          return prompts.map((text) => {
+            const answer = NextLetterWidget.answer(model, asset.config, text);
+            return answer.problem ?? answer.probabilities;
+          });
+        }""",
+        [data, prompts],
+    )
+    assert not errors, f"JavaScript errors: {errors}"
+    return answers
+
+
+@pytest.mark.parametrize("impl", ["lowlevel", "keras"])
+def test_javascript_gives_python_probabilities_and_messages(impl, request, context, config):
+    model, _ = request.getfixturevalue(f"trained_{impl}")
+    prompts = [text for text, _ in windows(config.window, config.wrap)] + UNSEEN + REFUSED
+    data = asset(model.get_weights(), config, impl)
+    answers = javascript_answers(context, data, prompts)
+    compared = 0
+    for text, in_browser in zip(prompts, answers, strict=True):
+        expected = python_answer(model, config, text)
+        if isinstance(expected, str):
+            assert in_browser == expected, f"{text!r}: the browser says {in_browser!r}"
+            continue
+        assert isinstance(in_browser, list), f"{text!r}: the browser refused it: {in_browser}"
+        np.testing.assert_allclose(in_browser, expected, rtol=0, atol=1e-5, err_msg=repr(text))
+        compared += 1
+    assert compared == len(windows(config.window, config.wrap)) + len(UNSEEN)
+    top = answers[prompts.index("abc")]
+    assert "abcdefghijklmnopqrstuvwxyz"[int(np.argmax(top))] == "d"
+
+
+def test_refusals_are_the_command_lines_messages(context, trained_keras, config):
+    model, _ = trained_keras
+    answers = javascript_answers(context, asset(model.get_weights(), config, "keras"), REFUSED)
+    for text, message in zip(REFUSED, answers, strict=True):
+        assert cli_error(text) == f"alphabet-tutorial: error: {message}"
+
+
+# --- the widget on the built site ------------------------------------------------------
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path):
+    """The built site served on a free loopback port."""
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(built_site))
+    )
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_built_weights_are_this_builds_keras_model_within_budget(built_site: Path):
+    data = json.loads((built_site / "widget" / "weights.json").read_text())
+    assert data["impl"] == "keras" and data["version"] == __version__
+    assert [array.shape for array in arrays_of(data)][0] == (26, 4 * data["config"]["units"])
+    sizes = {name: (built_site / "widget" / name).stat().st_size for name in LAZY}
+    assert sum(sizes.values()) < BUDGET, sizes
+    chapter = (built_site / "keras-implementation" / "index.html").read_text()
+    assert 'id="next-letter-input"' in chapter  # the widget's form, and the block's output:
+    assert f"keras weights, alphabet-tutorial {__version__}" in chapter
+
+
+def test_widget_answers_d_after_abc_and_loads_only_in_view(context, site_url, config):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    def widget_requests() -> list[str]:
+        return [url for url in requested if url.rsplit("/", 1)[-1] in LAZY]
+
+    # Start on the home page and reach the chapter through Material's instant navigation.
+    page.goto(site_url, wait_until="load")
+    page.click(".md-nav--primary a[href$='keras-implementation/']")
+    page.wait_for_url("**/keras-implementation/")
+    page.wait_for_load_state("networkidle")
+    assert not widget_requests(), "the widget loaded before it came into view"
+
+    box = page.locator("#next-letter-input")
+    box.scroll_into_view_if_needed()
+    top = page.locator(".next-letter__chart .next-letter__top .next-letter__letter")
+    top.wait_for()
+    assert sorted(url.rsplit("/", 1)[-1] for url in widget_requests()) == sorted(LAZY)
+
+    box.fill("")
+    box.press_sequentially("abc")
+    assert top.text_content() == "d"
+    rows = page.locator(".next-letter__chart li")
+    assert rows.count() == 26
+    status = page.locator("#next-letter-status")
+    assert status.text_content().startswith("abc -> d (")
+    source = page.locator(".next-letter__source").text_content()
+    assert "the keras model trained when this site was built" in source
+
+    box.press("Backspace")
+    assert status.text_content() == encode_prompt_error("ab", config.window)
+    assert rows.count() == 0
+    assert box.get_attribute("aria-invalid") == "true"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def encode_prompt_error(text: str, window: int) -> str:
+    with pytest.raises(ValueError) as error:
+        encode_prompt(text, window)
+    return str(error.value)
