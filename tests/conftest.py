@@ -66,3 +66,25 @@ def built_site(tmp_path_factory) -> Path:
             f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
         )
     return site
+
+
+# --- headless Chromium (tests/test_site_browser.py, tests/test_widget.py) -----------------
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; skipped locally without one, never in CI."""
+    from alphabet_tutorial.browser import find_chromium, launch_chromium
+
+    try:
+        find_chromium()
+    except RuntimeError as error:
+        if in_ci():
+            pytest.fail(f"{error}; CI is set, so the browser tests must run")
+        pytest.skip(f"{error} (skipped locally only; in CI this fails)")
+    with launch_chromium() as browser:
+        yield browser

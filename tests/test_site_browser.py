@@ -8,7 +8,6 @@ host is aborted and reported by the last test.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
@@ -25,17 +24,13 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from alphabet_tutorial.browser import find_chromium, guard_loopback, launch_chromium
+from alphabet_tutorial.browser import guard_loopback
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 15_000
 QUIET_SECONDS = 0.25  # a page has loaded once the network has been quiet this long
 MIN_NAV_PAGES = 5
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 # --- the pages of the site, read from its built navigation ------------------------------
@@ -152,18 +147,6 @@ def nav_pages(built_site: Path, base_url: str) -> list[SitePage]:
 @pytest.fixture(scope="module")
 def site_pages(built_site: Path, base_url: str) -> list[SitePage]:
     return pages_of(built_site, base_url)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        find_chromium()
-    except RuntimeError as error:
-        if in_ci():
-            pytest.fail(f"{error}; CI is set, so the browser tests must run")
-        pytest.skip(f"{error} (skipped locally only; in CI this fails)")
-    with launch_chromium() as browser:
-        yield browser
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 
 from alphabet_tutorial import __version__, cli
-from alphabet_tutorial.browser import find_chromium, guard_loopback, launch_chromium
+from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
 from alphabet_tutorial.widget import arrays_of, asset, to_json
 
@@ -28,10 +27,6 @@ BUDGET = 100_000  # bytes: the weights and everything the widget loads
 UNSEEN = ["xyz", "zyx", "aaa", "qwe", "mno" * 3, "ABC", "HIJKLMNO", "XYZ", "dcba"]
 # Text the command line refuses: too short, mixed case, characters that are not letters.
 REFUSED = ["", "a", "ab", "AB", "aBc", "Abc", "ab1", "a c", "abc ", "don't", 'say "a"', "abé"]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def python_answer(model, config, text: str):
@@ -82,18 +77,6 @@ def test_asset_refuses_arrays_that_are_not_a_model(config):
 
 
 # --- the browser -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        find_chromium()
-    except RuntimeError as error:
-        if in_ci():
-            pytest.fail(f"{error}; CI is set, so the browser tests must run")
-        pytest.skip(f"{error} (skipped locally only; in CI this fails)")
-    with launch_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
