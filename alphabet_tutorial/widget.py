@@ -16,37 +16,24 @@ import numpy as np
 
 from alphabet_tutorial import __version__
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.task import NUM_LETTERS
-from alphabet_tutorial.training import WEIGHT_NAMES
+from alphabet_tutorial.training import WEIGHT_NAMES, check_impl, check_weights
 
 _published: list[dict] = []
 
 
 def asset(weights, config: Config, impl: str) -> dict:
     """The five arrays of a trained model, its config and where they come from, as JSON data."""
-    weights, units = list(weights), config.units
-    if len(weights) != len(WEIGHT_NAMES):
-        raise ValueError(f"expected the {len(WEIGHT_NAMES)} arrays of a model, got {len(weights)}")
-    shapes = [
-        (NUM_LETTERS, 4 * units),  # lstm_kernel
-        (units, 4 * units),  # lstm_recurrent_kernel
-        (4 * units,),  # lstm_bias
-        (units, NUM_LETTERS),  # dense_kernel
-        (NUM_LETTERS,),  # dense_bias
-    ]
-    arrays = {}
-    for name, array, shape in zip(WEIGHT_NAMES, weights, shapes, strict=True):
-        values = np.asarray(array, dtype="<f4")
-        if values.shape != shape:
-            raise ValueError(f"{name} has shape {values.shape}; a {units}-unit model has {shape}")
-        if not np.isfinite(values).all():
-            raise ValueError(f"{name} holds values that are not finite numbers")
-        data = base64.b64encode(values.tobytes()).decode("ascii")
-        arrays[name] = {"shape": list(values.shape), "float32": data}
+    arrays = {
+        name: {
+            "shape": list(array.shape),
+            "float32": base64.b64encode(array.astype("<f4").tobytes()).decode(),
+        }
+        for name, array in zip(WEIGHT_NAMES, check_weights(weights, config), strict=True)
+    }
     return {
         "package": "alphabet-tutorial",
         "version": __version__,
-        "impl": impl,
+        "impl": check_impl(impl),
         "config": {"window": config.window, "units": config.units, "wrap": config.wrap},
         "arrays": arrays,
     }

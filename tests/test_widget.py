@@ -59,21 +59,16 @@ def test_asset_holds_the_five_arrays_exactly(trained_keras, config):
         np.testing.assert_array_equal(exported, weight)
 
 
-def test_asset_refuses_arrays_that_are_not_a_model(config):
-    units = config.units
-    good = [
-        np.zeros((26, 4 * units)),
-        np.zeros((units, 4 * units)),
-        np.zeros(4 * units),
-        np.zeros((units, 26)),
-        np.zeros(26),
-    ]
-    with pytest.raises(ValueError, match="expected the 5 arrays"):
-        asset(good[:4], config, "keras")
-    with pytest.raises(ValueError, match=r"dense_bias has shape \(25,\)"):
-        asset([*good[:4], np.zeros(25)], config, "keras")
-    with pytest.raises(ValueError, match="lstm_bias holds values that are not finite"):
-        asset([*good[:2], np.full(4 * units, np.nan), *good[3:]], config, "keras")
+def test_asset_refuses_what_a_weights_file_refuses(trained_keras, config):
+    weights = trained_keras[0].get_weights()
+    with pytest.raises(ValueError, match="expected 5 arrays"):
+        asset(weights[:4], config, "keras")
+    with pytest.raises(ValueError, match="dense_bias has shape"):
+        asset([*weights[:4], weights[4][:25]], config, "keras")
+    with pytest.raises(ValueError, match="lstm_bias holds non-finite values"):
+        asset([*weights[:2], weights[2] * np.nan, *weights[3:]], config, "keras")
+    with pytest.raises(ValueError, match="impl must be one of"):
+        asset(weights, config, "numpy")
 
 
 # --- the browser -----------------------------------------------------------------------
