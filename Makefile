@@ -22,7 +22,7 @@ docs: $(STAMP)  ## build the site into site/ (strict, offline)
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict
 
-test: $(STAMP)  ## every test: package, CLI, snippets, built site, screenshots, browser
+test: $(STAMP) $(NODE_TOOLS)  ## every test: package, CLI, snippets, built site, screenshots, browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest --codeblocks docs/

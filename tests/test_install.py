@@ -242,5 +242,9 @@ def test_the_install_cell_pins_the_built_commit():
     assert f"PACKAGE = {json.dumps(expected)}" in install_cell(MKDOCS)
 
 
-def test_the_release_wheel_is_where_the_install_cell_says(wheel):
+def test_the_release_wheel_is_where_the_install_cell_and_the_readme_say(wheel):
     assert wheel_url(MKDOCS) == f"{MKDOCS['site_url']}dist/{wheel.name}"
+    readme = (REPO / "README.md").read_text()
+    assert f"pip install {wheel_url(MKDOCS)}\n" in readme
+    repository = MKDOCS["extra"]["colab"]["repository"]
+    assert f'pip install "alphabet-tutorial @ git+https://github.com/{repository}"' in readme
