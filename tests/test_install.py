@@ -41,6 +41,7 @@ def dist(tmp_path_factory) -> Path:
     command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)]
     built = subprocess.run(command, capture_output=True, text=True)
     assert built.returncode == 0, f"python -m build failed:\n{built.stdout[-3000:]}{built.stderr}"
+    (out / "build.log").write_text(built.stdout + built.stderr)
     return out
 
 
@@ -118,6 +119,8 @@ def test_a_wheel_that_needs_tensorflow_cpu_is_caught(reader_python, tmp_path):
 
 
 def test_make_dist_builds_a_wheel_and_an_sdist(dist, wheel):
+    log = (dist / "build.log").read_text()
+    assert "deprecated" not in log.lower(), log  # e.g. `project.license` as a table
     version = metadata.version("alphabet-tutorial")
     assert wheel.name == f"alphabet_tutorial-{version}-py3-none-any.whl"
     assert (dist / f"alphabet_tutorial-{version}.tar.gz").is_file()
