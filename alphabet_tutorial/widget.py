@@ -14,9 +14,9 @@ import json
 
 import numpy as np
 
-from alphabet_tutorial import __version__
+from alphabet_tutorial import __version__, impls
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.training import WEIGHT_NAMES, check_impl, check_weights
+from alphabet_tutorial.weights import WEIGHT_NAMES, check_weights
 
 _published: list[dict] = []
 
@@ -33,7 +33,8 @@ def asset(weights, config: Config, impl: str) -> dict:
     return {
         "package": "alphabet-tutorial",
         "version": __version__,
-        "impl": check_impl(impl),
+        "impl": impls.get(impl).name,
+        "title": impls.get(impl).title,  # how the page names the implementation
         "config": {"window": config.window, "units": config.units, "wrap": config.wrap},
         "arrays": arrays,
     }
