@@ -1,33 +1,31 @@
 """The `alphabet-tutorial` command: train, evaluate, predict, compare, TensorBoard.
 
-Bad input ends with exit status 2 and one line that names the problem. TensorFlow is
-imported only by the subcommands that need it, so usage errors answer at once.
+Bad input ends with exit status 2 and one line that names the problem; anything else
+that goes wrong is a bug and shows its traceback. TensorFlow is imported only by the
+subcommands that need it, so usage errors answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import logging
+import re
 import signal
 import sys
 import threading
 import time
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alphabet_tutorial import Config, __version__, env, impls
+from alphabet_tutorial.task import NUM_LETTERS
 
 PROG = "alphabet-tutorial"
-CONFIG_OPTIONS = {  # option -> (type, help)
-    "window": (int, "letters read before predicting the next one"),
-    "units": (int, "size of the LSTM state"),
-    "epochs": (int, "passes over the training set"),
-    "batch_size": (int, "windows per gradient step"),
-    "learning_rate": (float, "Adam's step size"),
-    "train_size": (int, "windows drawn for training"),
-    "seed": (int, "seeds weights, data and shuffling"),
-}
 
 
 class UsageError(Exception):
@@ -48,6 +46,65 @@ def stop(signum, frame):
     raise Stopped(signum)
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise UsageError(message)
+
+
+@contextmanager
+def user_input() -> Iterator[None]:
+    """A ValueError raised while checking what the user gave is a usage error."""
+    try:
+        yield
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+# --- the config options, derived from the Config dataclass ---------------------------
+
+CONFIG_FIELDS = dataclasses.fields(Config)
+CONFIG_TYPES = typing.get_type_hints(Config)
+
+
+def config_comments() -> dict[str, str]:
+    """Each Config field's trailing comment in its source: the option's help text."""
+    source = inspect.getsource(Config)
+    return dict(re.findall(r"^\s+(\w+): [\w|. ]+ = [^#\n]+#\s*(.+)$", source, re.M))
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("config (defaults from alphabet_tutorial.Config)")
+    comments = config_comments()
+    for field in CONFIG_FIELDS:
+        option, kind = f"--{field.name.replace('_', '-')}", CONFIG_TYPES[field.name]
+        text = f"{comments.get(field.name, field.name)} (default {field.default})"
+        if kind is bool:
+            group.add_argument(option, action="store_true", default=None, help=text)
+        else:
+            metavar = "N" if kind is int else "X"
+            group.add_argument(option, type=kind, metavar=metavar, help=text)
+
+
+def given_config_options(args) -> list[str]:
+    return [field.name for field in CONFIG_FIELDS if getattr(args, field.name, None) is not None]
+
+
+def config_from(args) -> Config:
+    with user_input():
+        return Config(**{name: getattr(args, name) for name in given_config_options(args)})
+
+
+def top_count(text: str) -> int:
+    """--top: how many candidate letters to show, 1 to 26."""
+    try:
+        top = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"top must be an integer, got {text!r}") from None
+    if not 1 <= top <= NUM_LETTERS:
+        raise argparse.ArgumentTypeError(f"top must be from 1 to {NUM_LETTERS}, got {top}")
+    return top
+
+
 def port_number(text: str) -> int:
     port = int(text)
     if not 0 <= port <= 65535:
@@ -58,84 +115,7 @@ def port_number(text: str) -> int:
 port_number.__name__ = "port (0 to 65535)"  # argparse names the type in its message
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line instead of usage + message
-        raise UsageError(message)
-
-
-def add_config_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("config (defaults from alphabet_tutorial.Config)")
-    defaults = Config()
-    for name, (kind, text) in CONFIG_OPTIONS.items():
-        group.add_argument(
-            f"--{name.replace('_', '-')}",
-            type=kind,
-            metavar="N" if kind is int else "X",
-            help=f"{text} (default {getattr(defaults, name)})",
-        )
-    group.add_argument(
-        "--wrap", action="store_true", default=None, help="z is followed by a (default: no wrap)"
-    )
-
-
-def config_from(args) -> Config:
-    changes = {
-        name: getattr(args, name)
-        for name in [*CONFIG_OPTIONS, "wrap"]
-        if getattr(args, name, None) is not None
-    }
-    return Config(**changes)
-
-
-def build_parser() -> Parser:
-    parser = Parser(
-        prog=PROG,
-        description="Learn the alphabet with low-level TensorFlow "
-        "and with Keras, and compare the two.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-
-    train = commands.add_parser("train", help="train one implementation")
-    train.add_argument("--impl", choices=impls.NAMES, default="keras")
-    train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
-    train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
-    add_config_options(train)
-
-    for name, text in (
-        ("evaluate", "accuracy and loss on every window"),
-        ("predict", "the most likely next letters of TEXT"),
-    ):
-        command = commands.add_parser(name, help=text)
-        if name == "predict":
-            command.add_argument("text", metavar="TEXT", help="letters, e.g. abc")
-            command.add_argument("--top", type=int, default=3, help="candidates to show")
-        command.add_argument(
-            "--impl",
-            choices=impls.NAMES,
-            default="keras",
-            help="implementation to train when no --load is given",
-        )
-        command.add_argument(
-            "--load",
-            type=Path,
-            metavar="FILE.npz",
-            help="weights saved by `train --save` (otherwise train first)",
-        )
-        add_config_options(command)
-
-    compare = commands.add_parser("compare", help="train both and compare them")
-    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    add_config_options(compare)
-
-    board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")
-    board.add_argument("--logdir", type=Path, required=True)
-    board.add_argument("--port", type=port_number, default=0, help="default: a free port")
-
-    shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
-    shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
-    add_config_options(shots)
-    return parser
+# --- the model a command works with: loaded from a file, or trained now -------------
 
 
 def train_impl(impl: str, config: Config, logdir=None):
@@ -146,12 +126,11 @@ def train_impl(impl: str, config: Config, logdir=None):
     return impls.get(impl).train(config, logdir=logdir, progress=progress)
 
 
-def load_model(args):
-    """(model, config) from --load, or freshly trained from the config options."""
+def chosen_config(args) -> tuple[Config, list | None, str]:
+    """(config, weights, implementation) from --load, or from the options (no weights)."""
     if args.load is None:
-        config = config_from(args)
-        return train_impl(args.impl, config)[0], config
-    given = [name for name in [*CONFIG_OPTIONS, "wrap"] if getattr(args, name) is not None]
+        return config_from(args), None, args.impl
+    given = given_config_options(args)
     if given:
         option = "--" + given[0].replace("_", "-")
         raise UsageError(
@@ -159,8 +138,21 @@ def load_model(args):
         )
     from alphabet_tutorial.weights import load_weights
 
-    config, weights, impl = load_weights(args.load)
-    return impls.get(impl).from_weights(config, weights), config
+    with user_input():
+        config, weights, impl = load_weights(args.load)
+        impls.get(impl)
+    return config, weights, impl
+
+
+def ready_model(config: Config, weights, impl: str):
+    """The model holding `weights`, or, without weights, one trained from `config` now."""
+    if weights is None:
+        return train_impl(impl, config)[0]
+    with user_input():  # the arrays of a weights file must fit its config
+        return impls.get(impl).from_weights(config, weights)
+
+
+# --- the commands --------------------------------------------------------------------
 
 
 def run_train(args) -> None:
@@ -177,29 +169,29 @@ def run_train(args) -> None:
     if args.save:
         from alphabet_tutorial.weights import save_weights
 
-        print(f"weights saved to {save_weights(args.save, model.get_weights(), config, args.impl)}")
+        with user_input():
+            path = save_weights(args.save, model.get_weights(), config, args.impl)
+        print(f"weights saved to {path}")
 
 
 def run_evaluate(args) -> None:
     from alphabet_tutorial.evaluation import score
     from alphabet_tutorial.task import windows
 
-    model, config = load_model(args)
-    loss, accuracy = score(model, config)
+    config, weights, impl = chosen_config(args)
+    loss, accuracy = score(ready_model(config, weights, impl), config)
     count = len(windows(config.window, config.wrap))
     print(f"accuracy on all {count} windows: {accuracy:.1%}  (loss {loss:.4f})")
 
 
 def run_predict(args) -> None:
     from alphabet_tutorial.evaluation import predict_next
-    from alphabet_tutorial.task import encode_prompt, top_letters, windows
+    from alphabet_tutorial.task import encode_prompt, windows
 
-    if args.load is None:  # reject bad text or --top before any training
-        encode_prompt(args.text, config_from(args).window)
-    top_letters([0.0] * 26, args.top)
-
-    model, config = load_model(args)
-    candidates = predict_next(model, args.text, config, top=args.top)
+    config, weights, impl = chosen_config(args)
+    with user_input():  # bad text fails before any training
+        encode_prompt(args.text, config.window)
+    candidates = predict_next(ready_model(config, weights, impl), args.text, config, args.top)
     prompt = args.text.lower()[-config.window :]
     if prompt not in {text for text, _ in windows(config.window, config.wrap)}:
         print(
@@ -222,9 +214,9 @@ def run_compare(args) -> None:
 
 def run_tensorboard(args) -> None:
     if not args.logdir.exists():
-        raise ValueError(f"log directory {str(args.logdir)!r} does not exist")
+        raise UsageError(f"log directory {str(args.logdir)!r} does not exist")
     if not args.logdir.is_dir():
-        raise ValueError(f"log directory {str(args.logdir)!r} is a file, not a directory")
+        raise UsageError(f"log directory {str(args.logdir)!r} is a file, not a directory")
     from alphabet_tutorial.tensorboard import TensorBoardServer
 
     with TensorBoardServer(args.logdir, port=args.port or None) as server:
@@ -239,11 +231,73 @@ def run_tensorboard(args) -> None:
 
 
 def run_screenshots(args) -> None:
-    from alphabet_tutorial.screenshots import capture
+    from alphabet_tutorial.browser import find_chromium
+    from alphabet_tutorial.screenshots import capture, check_replaceable
 
-    manifest = capture(args.out, config_from(args))
+    config = config_from(args)
+    with user_input():
+        check_replaceable(args.out)
+    try:
+        find_chromium()
+    except RuntimeError as error:  # a missing browser is the user's to install
+        raise UsageError(str(error)) from None
+    manifest = capture(args.out, config)
     for image in manifest["images"]:
         print(args.out / image["file"])
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Learn the alphabet with low-level TensorFlow "
+        "and with Keras, and compare the two.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    train = commands.add_parser("train", help="train one implementation")
+    train.set_defaults(func=run_train)
+    train.add_argument("--impl", choices=impls.NAMES, default="keras")
+    train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
+    train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
+    add_config_options(train)
+
+    evaluate = commands.add_parser("evaluate", help="accuracy and loss on every window")
+    evaluate.set_defaults(func=run_evaluate)
+    predict = commands.add_parser("predict", help="the most likely next letters of TEXT")
+    predict.set_defaults(func=run_predict)
+    predict.add_argument("text", metavar="TEXT", help="letters, e.g. abc")
+    predict.add_argument("--top", type=top_count, default=3, help="candidates to show")
+    for command in (evaluate, predict):
+        command.add_argument(
+            "--impl",
+            choices=impls.NAMES,
+            default="keras",
+            help="implementation to train when no --load is given",
+        )
+        command.add_argument(
+            "--load",
+            type=Path,
+            metavar="FILE.npz",
+            help="weights saved by `train --save` (otherwise train first)",
+        )
+        add_config_options(command)
+
+    compare = commands.add_parser("compare", help="train both and compare them")
+    compare.set_defaults(func=run_compare)
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_config_options(compare)
+
+    board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")
+    board.set_defaults(func=run_tensorboard)
+    board.add_argument("--logdir", type=Path, required=True)
+    board.add_argument("--port", type=port_number, default=0, help="default: a free port")
+
+    shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
+    shots.set_defaults(func=run_screenshots)
+    shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
+    add_config_options(shots)
+    return parser
 
 
 def main(argv=None) -> int:
@@ -253,10 +307,9 @@ def main(argv=None) -> int:
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:
         args = build_parser().parse_args(argv)
-        handler = globals()[f"run_{args.command}"]
-        handler(args)
-    except (UsageError, ValueError, RuntimeError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        args.func(args)
+    except UsageError as error:
+        message = str(error).splitlines()[0] if str(error) else "bad input"
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stopped:
