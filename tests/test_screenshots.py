@@ -11,7 +11,7 @@ import time
 import pytest
 from PIL import Image, ImageStat
 
-from alphabet_tutorial import Config, __version__, browser, screenshots
+from alphabet_tutorial import Config, __version__, atomic, browser, screenshots
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
 EXPECTED_RUNS = {  # image -> the runs it must show
@@ -260,6 +260,6 @@ def test_new_images_replace_the_old_directory_as_a_whole(tmp_path):
     (old / "stale.png").write_bytes(b"old")
     new.mkdir()
     (new / "scalars.png").write_bytes(b"new")
-    screenshots.replace_directory(new, old)
+    atomic.replace_directory(new, old)
     assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
     assert [p.name for p in old.iterdir()] == ["scalars.png"]
