@@ -177,15 +177,18 @@ def run_all(python: Path, cells: list[str], home: Path) -> list[tuple[str, list[
             if reply["parent_header"]["msg_id"] in ids:
                 status[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
         outputs: dict[str, list[dict]] = {msg_id: [] for msg_id in ids}
-        while True:  # everything the cells printed, until the kernel is quiet
+        running = {msg_id for msg_id in ids if status[msg_id] != "aborted"}
+        while True:  # what the cells that ran printed, until each is idle and all is quiet
             try:
-                message = client.get_iopub_msg(timeout=2)
+                message = client.get_iopub_msg(timeout=60 if running else 1)
             except queue.Empty:
                 break
             parent = message["parent_header"].get("msg_id")
-            kind = message["msg_type"]
+            kind, content = message["msg_type"], message["content"]
             if parent in outputs and kind in {"stream", "error", "display_data", "execute_result"}:
-                outputs[parent].append({"type": kind, **message["content"]})
+                outputs[parent].append({"type": kind, **content})
+            if kind == "status" and content["execution_state"] == "idle":
+                running.discard(parent)
         return [(status[msg_id], outputs[msg_id]) for msg_id in ids]
     finally:
         client.stop_channels()
