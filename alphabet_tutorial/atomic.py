@@ -35,11 +35,12 @@ def replace_directory(new: Path, old: Path) -> None:
         os.replace(new, old)
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{old.name}-old-", dir=old.parent))
-    os.replace(old, retired / old.name)
     try:
-        os.replace(new, old)
-    except BaseException:
-        os.replace(retired / old.name, old)
-        raise
+        os.replace(old, retired / old.name)
+        try:
+            os.replace(new, old)
+        except BaseException:
+            os.replace(retired / old.name, old)
+            raise
     finally:
         shutil.rmtree(retired, ignore_errors=True)

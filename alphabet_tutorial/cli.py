@@ -32,6 +32,11 @@ class UsageError(Exception):
     """Bad command-line input: reported in one line with exit status 2."""
 
 
+class Fault(Exception):
+    """Something outside the user's input failed (a full disk, a program that would not
+    start): reported in one line with exit status 1."""
+
+
 class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every `with` block cleans up."""
 
@@ -47,7 +52,18 @@ def stop(signum, frame):
 
 
 class Parser(argparse.ArgumentParser):
+    def parse_known_args(self, args=None, namespace=None):
+        self.words = sys.argv[1:] if args is None else list(args)  # for error()
+        return super().parse_known_args(args, namespace)
+
     def error(self, message):  # one line instead of usage + message
+        dashed = [
+            word
+            for word in getattr(self, "words", [])
+            if word.startswith("-") and word != "--" and word not in self._option_string_actions
+        ]
+        if "TEXT" in message and dashed:
+            message += f"; a TEXT that starts with a dash goes after --: {self.prog} -- {dashed[0]}"
         raise UsageError(message)
 
 
@@ -156,8 +172,15 @@ def ready_model(config: Config, weights, impl: str):
 
 
 def run_train(args) -> None:
+    from alphabet_tutorial.outputs import check_output_dir, check_output_file
+
     config = config_from(args)
     logdir = args.logdir / args.impl if args.logdir else None
+    with user_input():  # every output is checked before training, not after
+        if logdir:
+            check_output_dir(logdir, "log directory")
+        if args.save:
+            check_output_file(args.save, "weights file", suffix=".npz")
     model, history = train_impl(args.impl, config, logdir)
     print(
         f"{args.impl}: {history.eval_accuracy[-1]:.1%} of every window right after "
@@ -219,23 +242,39 @@ def run_tensorboard(args) -> None:
         raise UsageError(f"log directory {str(args.logdir)!r} is a file, not a directory")
     from alphabet_tutorial.tensorboard import TensorBoardServer
 
-    with TensorBoardServer(args.logdir, port=args.port or None) as server:
-        print(f"TensorBoard at {server.url} (process {server.pid}); Ctrl-C stops it", flush=True)
-        if args.port and server.port != args.port:
+    try:
+        with TensorBoardServer(args.logdir, port=args.port or None) as server:
             print(
-                f"note: port {args.port} is taken, so TensorBoard uses {server.port}",
-                file=sys.stderr,
+                f"TensorBoard at {server.url} (process {server.pid}); Ctrl-C stops it", flush=True
             )
-        while True:
-            time.sleep(3600)
+            if args.port and server.port != args.port:
+                print(
+                    f"note: port {args.port} is taken, so TensorBoard uses {server.port}",
+                    file=sys.stderr,
+                )
+            while True:
+                time.sleep(3600)
+    except RuntimeError as error:  # it would not start; its own reason leads the message
+        raise Fault(str(error)) from None
 
 
 def run_screenshots(args) -> None:
+    from alphabet_tutorial.outputs import check_output_file
+
+    config = config_from(args)
+    try:  # the optional dependencies, before a minute of training
+        import PIL  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        raise UsageError(
+            f"screenshots need the package {error.name!r}: "
+            "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
+        ) from None
     from alphabet_tutorial.browser import find_chromium
     from alphabet_tutorial.screenshots import capture, check_replaceable
 
-    config = config_from(args)
     with user_input():
+        check_output_file(args.out, "screenshots directory", directory=True)
         check_replaceable(args.out)
     try:
         find_chromium()
@@ -300,6 +339,12 @@ def build_parser() -> Parser:
     return parser
 
 
+def fail(message: str, status: int) -> int:
+    """Print the first line of `message` as the command's one error line."""
+    print(f"{PROG}: error: {message.strip().splitlines()[0]}", file=sys.stderr)
+    return status
+
+
 def main(argv=None) -> int:
     """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
     env.setup()
@@ -309,9 +354,21 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         args.func(args)
     except UsageError as error:
-        message = str(error).splitlines()[0] if str(error) else "bad input"
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return 2
+        return fail(str(error) or "bad input", 2)
+    except Fault as error:
+        return fail(str(error), 1)
+    except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile
+        from alphabet_tutorial.outputs import describe, is_machine_fault
+
+        return fail(describe(error), 1 if is_machine_fault(error) else 2)
+    except Exception as error:
+        tf = sys.modules.get("tensorflow")
+        if tf is None or not isinstance(error, tf.errors.OpError):
+            raise
+        from alphabet_tutorial.outputs import describe_op_error
+
+        full = error.error_code == tf.errors.RESOURCE_EXHAUSTED or "No space left" in error.message
+        return fail(describe_op_error(error.message), 1 if full else 2)
     except KeyboardInterrupt as stopped:
         number = stopped.args[0] if isinstance(stopped, Stopped) else signal.SIGINT
         print(f"{PROG}: stopped by {signal.Signals(number).name}", file=sys.stderr)

@@ -21,6 +21,7 @@ from alphabet_tutorial.atomic import replacing_directory
 from alphabet_tutorial.browser import find_chromium
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.images import MANIFEST, write_images
+from alphabet_tutorial.outputs import check_output_file
 from alphabet_tutorial.tensorboard import TensorBoardServer
 from alphabet_tutorial.tensorboard_ui import RUNS, take_shots
 
@@ -33,7 +34,7 @@ def capture(out_dir, config: Config = Config(), timeout: float = 60.0, log=None)
     of the logs and each browser action (a chart gets `CHART_TIMEOUT` to be drawn);
     `log`, if given, is called with a line at each stage.
     """
-    out_dir = Path(out_dir)
+    out_dir = check_output_file(out_dir, "screenshots directory", directory=True)
     check_replaceable(out_dir)
     find_chromium()  # fail before a minute of training, not after
     say = log or (lambda line: None)

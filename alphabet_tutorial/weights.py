@@ -77,8 +77,10 @@ def save_weights(path, weights, config: Config, impl: str) -> Path:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, meta=np.array(meta), **arrays)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         os.unlink(temporary)
+        if isinstance(error, OSError) and error.filename is None:  # name the file
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     return path
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from alphabet_tutorial import Config
+from alphabet_tutorial.cli import main
 from alphabet_tutorial.evaluation import predict_next
 from alphabet_tutorial.task import decode, encode_prompt, windows
 from alphabet_tutorial.weights import WEIGHT_NAMES, load_weights, save_weights, weight_shapes
@@ -193,3 +194,68 @@ def test_weights_file_is_refused_naming_file_and_problem(tmp_path, write, patter
         load_weights(path)
     message = str(raised.value)
     assert "pickle" not in message and "unsafe" not in message and "\n" not in message
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any training (of either model, or for the screenshots) fails the test."""
+    from alphabet_tutorial import keras_model, lowlevel, screenshots
+
+    def train(*args, **kwargs):
+        raise AssertionError("trained before refusing the input")
+
+    for module, name in ((lowlevel, "train"), (keras_model, "train"), (screenshots, "train_both")):
+        monkeypatch.setattr(module, name, train)
+
+
+def bad_weights(path):
+    weights_file(path, with_array(0, np.full((26, 16), np.nan, np.float32)))
+
+
+CLI_CASES = {  # id -> (argv with {tmp} for the test's directory, text the one line names)
+    "save-not-npz": ("train --save {tmp}/w.txt", "weights file '{tmp}/w.txt' must end in .npz"),
+    "save-onto-a-directory": ("train --save {tmp}/dir.npz", "'{tmp}/dir.npz': it is a directory"),
+    "save-under-a-file": ("train --save {tmp}/file/w.npz", "'{tmp}/file' is a file, not a dir"),
+    "seed-of-20-digits": ("train --seed 99999999999999999999", "got 99999999999999999999"),
+    "logdir-a-file-keras": ("train --logdir {tmp}/file", "log directory '{tmp}/file/keras'"),
+    "logdir-a-file-lowlevel": (
+        "train --impl lowlevel --logdir {tmp}/file",
+        "log directory '{tmp}/file/lowlevel': '{tmp}/file' is a file",
+    ),
+    "logdir-under-a-file": ("train --logdir {tmp}/file/logs", "'{tmp}/file' is a file"),
+    "screenshots-out-a-file": ("screenshots --out {tmp}/file", "'{tmp}/file': it is a file"),
+    "screenshots-out-under-a-file": ("screenshots --out {tmp}/file/x", "'{tmp}/file' is a file"),
+    "screenshots-out-holds-other-files": ("screenshots --out {tmp}", "which screenshots did not"),
+    "tensorboard-logdir-a-file": ("tensorboard --logdir {tmp}/file", "is a file, not a directory"),
+    "tensorboard-logdir-missing": (
+        "tensorboard --logdir {tmp}/none",
+        "'{tmp}/none' does not exist",
+    ),
+    "tensorboard-port-70000": ("tensorboard --logdir {tmp} --port 70000", "invalid port"),
+    "predict-dashed-text": ("predict -abc", "goes after --: alphabet-tutorial predict -- -abc"),
+    "predict-dashed-text-with-top": ("predict --top 2 -xyz", "predict -- -xyz"),
+    "load-random-bytes": ("evaluate --load {tmp}/random.npz", "not an .npz (zip) archive"),
+    "load-nan": ("predict abc --load {tmp}/nan.npz", "lstm_kernel holds non-finite values"),
+    "load-a-directory": ("evaluate --load {tmp}/dir.npz", "no weights file at '{tmp}/dir.npz'"),
+}
+
+
+@pytest.mark.parametrize(("argv", "named"), CLI_CASES.values(), ids=CLI_CASES)
+def test_cli_refuses_bad_input_in_one_line_before_any_work(
+    capsys, tmp_path, no_training, argv, named
+):
+    (tmp_path / "file").write_text("a file")
+    (tmp_path / "dir.npz").mkdir()
+    (tmp_path / "random.npz").write_bytes(np.random.default_rng(2).bytes(1000))
+    bad_weights(tmp_path / "nan.npz")
+    before = sorted(tmp_path.rglob("*"))
+    status = main(argv.format(tmp=tmp_path).split())
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err.startswith("alphabet-tutorial: error: ") and err.count("\n") == 1
+    assert named.format(tmp=tmp_path) in err
+    assert "pickle" not in err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, nothing half-written
