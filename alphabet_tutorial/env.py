@@ -25,6 +25,12 @@ def setup(private_keras_home: bool = False) -> None:
     """
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
+    keras_json = os.path.join(os.path.expanduser("~"), ".keras", "keras.json")
+    if "KERAS_HOME" not in os.environ and not os.path.exists(keras_json) and not private_keras_home:
+        # Keras writes ~/.keras/keras.json on import when there is none. A user's own file
+        # is read as usual; without one, Keras gets a home that cannot be created (below
+        # a device file), so it writes nothing and uses its defaults.
+        os.environ["KERAS_HOME"] = os.path.join(os.devnull, "keras")
     if private_keras_home:
         keras_home = tempfile.mkdtemp(prefix="keras-home-")
         atexit.register(shutil.rmtree, keras_home, ignore_errors=True)

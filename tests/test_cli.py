@@ -12,6 +12,7 @@ import urllib.request
 import numpy as np
 import pytest
 
+from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
 
 
@@ -162,3 +163,24 @@ def test_tensorboard_serves_on_loopback_and_a_signal_stops_it_leaving_nothing(tm
     with pytest.raises(ProcessLookupError):  # TensorBoard and its data server went too
         os.killpg(board_pid, 0)
     assert list(temporary.iterdir()) == []
+
+
+def test_predict_from_a_file_writes_nothing_into_the_home_directory(tmp_path):
+    from alphabet_tutorial.lowlevel import LowLevelLSTM
+    from alphabet_tutorial.weights import save_weights
+
+    config = Config(units=4)
+    weights = save_weights(tmp_path / "w.npz", LowLevelLSTM(config).get_weights(), config, "keras")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != "KERAS_HOME"}
+    result = subprocess.run(
+        [sys.executable, "-m", "alphabet_tutorial", "predict", "abc", "--load", str(weights)],
+        capture_output=True,
+        text=True,
+        env={**env, "HOME": str(home)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("abc -> ")
+    assert list(home.rglob("*")) == []  # no ~/.keras/keras.json
