@@ -5,8 +5,8 @@ this site was built from, or stop the notebook with one line that says what to d
 mkdocs.yml as a dict). `extra.colab.install` names what pip installs, with placeholders
 filled at build time:
 
-- `{commit}`: the built commit (`git rev-parse HEAD`), or the release tag `v{version}`
-  where the site is built outside a git checkout;
+- `{commit}`: the built commit (`git rev-parse HEAD`; where git fails, the build fails),
+  or the release tag `v{version}` where the site is built outside a git checkout;
 - `{repository}`: `extra.colab.repository`; `{version}`: the package's version;
 - `{site_url}`: where the site, and the release files `make dist` builds, are published.
 
@@ -26,6 +26,8 @@ import json
 import subprocess
 from importlib import metadata
 from pathlib import Path
+
+from mkdocs.exceptions import PluginError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,11 +73,15 @@ def wheel_url(config) -> str:
 
 
 def built_commit() -> str:
-    """The commit the site is built from, or the release tag outside a git checkout."""
+    """The commit the site is built from; the release tag outside a git checkout."""
+    if not (REPO / ".git").exists():
+        return f"v{version()}"
     git = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
     )
-    return git.stdout.strip() if git.returncode == 0 else f"v{version()}"
+    if git.returncode:
+        raise PluginError(f"cannot pin the notebooks' install cell: {git.stderr.strip()}")
+    return git.stdout.strip()
 
 
 def requirement(config) -> str:
