@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alphabet_tutorial import __version__, cli
+from alphabet_tutorial import __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
 from alphabet_tutorial.widget import arrays_of, asset, to_json
@@ -22,6 +23,8 @@ from alphabet_tutorial.widget import arrays_of, asset, to_json
 WIDGET = Path(__file__).resolve().parent.parent / "docs" / "widget"
 SCRIPTS = ("lstm.js", "widget.js")  # the forward pass, then the widget that uses it
 LAZY = ("lstm.js", "widget.js", "widget.css", "weights.json")  # loaded once in view
+SHORT = {"width": 1280, "height": 500}  # a desktop window where the teaser starts out of view
+PHONE = {"width": 360, "height": 740}
 BUDGET = 100_000  # bytes: the weights and everything the widget loads
 # Text no window of the task is, upper-case text, longer text (only the last letters count).
 UNSEEN = ["xyz", "zyx", "aaa", "qwe", "mno" * 3, "ABC", "HIJKLMNO", "XYZ", "dcba"]
@@ -53,7 +56,7 @@ def cli_error(text: str) -> str:
 def test_asset_holds_the_five_arrays_exactly(trained_keras, config):
     model, _ = trained_keras
     data = json.loads(to_json(asset(model.get_weights(), config, "keras")))
-    assert data["impl"] == "keras" and data["version"] == __version__
+    assert (data["impl"], data["title"], data["version"]) == ("keras", "Keras", __version__)
     assert data["config"] == {"window": config.window, "units": config.units, "wrap": False}
     for exported, weight in zip(arrays_of(data), model.get_weights(), strict=True):
         np.testing.assert_array_equal(exported, weight)
@@ -105,9 +108,9 @@ def javascript_answers(context, data: dict, prompts: list[str]) -> list:
     return answers
 
 
-@pytest.mark.parametrize("impl", ["lowlevel", "keras"])
-def test_javascript_gives_python_probabilities_and_messages(impl, request, context, config):
-    model, _ = request.getfixturevalue(f"trained_{impl}")
+@pytest.mark.parametrize("impl", impls.NAMES)
+def test_javascript_gives_python_probabilities_and_messages(impl, trained, context, config):
+    model, _ = trained(impl)
     prompts = [text for text, _ in windows(config.window, config.wrap)] + UNSEEN + REFUSED
     data = asset(model.get_weights(), config, impl)
     answers = javascript_answers(context, data, prompts)
@@ -166,43 +169,71 @@ def test_built_weights_are_this_builds_keras_model_within_budget(built_site: Pat
     assert f"keras weights, alphabet-tutorial {__version__}" in chapter
 
 
-def test_widget_answers_d_after_abc_and_loads_only_in_view(context, site_url, config):
+def serve_sitemap_here(page, built_site: Path, site_url: str) -> None:
+    """Material's instant navigation handles only links its sitemap lists, mapped onto this
+    host by protocol and host name but not port: name the loopback port in the sitemap."""
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    published = re.search(r"<loc>(.*?)</loc>", sitemap).group(1)  # the home page: site_url
+    body = sitemap.replace(published, site_url)
+    page.route("**/sitemap.xml", lambda route: route.fulfill(body=body, content_type="text/xml"))
+
+
+def test_widget_loads_in_view_and_answers_d_after_abc(context, built_site, site_url, config):
     page = context.new_page()
+    page.set_viewport_size(SHORT)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
+    page.on("request", lambda request: requested.append(request.url.rsplit("/", 1)[-1]))
+    box = page.locator("#next-letter-input")
+    top = page.locator(".next-letter__chart .next-letter__top .next-letter__letter")
+    status = page.locator("#next-letter-status")
 
-    def widget_requests() -> list[str]:
-        return [url for url in requested if url.rsplit("/", 1)[-1] in LAZY]
-
-    # Start on the home page and reach the chapter through Material's instant navigation.
+    # The home page's teaser: nothing of the widget loads before it scrolls into view.
+    serve_sitemap_here(page, built_site, site_url)
     page.goto(site_url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    assert box.bounding_box()["y"] > SHORT["height"], "the teaser is in view at once"
+    assert not set(requested) & set(LAZY), f"loaded before it came into view: {requested}"
+    box.scroll_into_view_if_needed()
+    top.wait_for()
+    assert sorted(set(requested) & set(LAZY)) == sorted(LAZY)
+    assert box.input_value() == "abc" and top.text_content() == "d"
+
+    # The chapter, reached through Material's instant navigation (no page load).
+    page.evaluate("window.sameDocument = true")
+    teaser = box.element_handle()
     page.click(".md-nav--primary a[href$='keras-implementation/']")
     page.wait_for_url("**/keras-implementation/")
-    page.wait_for_load_state("networkidle")
-    assert not widget_requests(), "the widget loaded before it came into view"
-
-    box = page.locator("#next-letter-input")
+    page.wait_for_function("(teaser) => !teaser.isConnected", arg=teaser)  # content swapped
+    assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
     box.scroll_into_view_if_needed()
-    top = page.locator(".next-letter__chart .next-letter__top .next-letter__letter")
     top.wait_for()
-    assert sorted(url.rsplit("/", 1)[-1] for url in widget_requests()) == sorted(LAZY)
-
     box.fill("")
     box.press_sequentially("abc")
     assert top.text_content() == "d"
-    rows = page.locator(".next-letter__chart li")
-    assert rows.count() == 26
-    status = page.locator("#next-letter-status")
-    assert status.text_content().startswith("abc -> d (")
+    assert status.text_content().startswith("Most likely after abc: d (")
     source = page.locator(".next-letter__source").text_content()
-    assert "the keras model trained when this site was built" in source
+    assert "the Keras model trained when this site was built" in source
+
+    # Screen readers get the chart as a list: each letter with its probability.
+    chart = page.locator(".next-letter__chart").aria_snapshot().splitlines()
+    assert chart[0] == '- list "Next-letter probabilities, most likely first":', chart
+    assert len(chart) == 27 and re.fullmatch(r"  - listitem: d, \d+\.\d\d%", chart[1]), chart
+
+    # A phone's width: nothing sticks out of the widget or the page.
+    page.set_viewport_size(PHONE)
+    widths = page.evaluate(
+        """() => [document.querySelector(".next-letter").scrollWidth,
+                  document.querySelector(".next-letter").clientWidth,
+                  document.documentElement.scrollWidth]"""
+    )
+    assert widths[0] <= widths[1] and widths[2] <= PHONE["width"], widths
 
     box.press("Backspace")
     assert status.text_content() == encode_prompt_error("ab", config.window)
-    assert rows.count() == 0
+    assert page.locator(".next-letter__chart li").count() == 0
     assert box.get_attribute("aria-invalid") == "true"
     assert not errors, f"JavaScript errors: {errors}"
 

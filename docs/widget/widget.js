@@ -79,7 +79,7 @@ const NextLetterWidget = (() => {
     const status = root.querySelector(".next-letter__status");
     const chart = root.querySelector(".next-letter__chart");
     root.querySelector(".next-letter__source").textContent =
-      `Weights: the ${asset.impl} model trained when this site was built ` +
+      `Weights: the ${asset.title ?? asset.impl} model trained when this site was built ` +
       `(alphabet-tutorial ${asset.version}, window ${model.window}, ${model.units} units).`;
 
     function update() {
@@ -93,14 +93,15 @@ const NextLetterWidget = (() => {
         return;
       }
       const [best] = ranked;
-      status.textContent = `${text} -> ${best.letter} (${percent(best.probability)})` +
+      status.textContent = `Most likely after ${text}: ${best.letter} (${percent(best.probability)})` +
         (note ? `. ${note}` : "");
       chart.replaceChildren(...ranked.map(({ letter, probability }, rank) => {
         const row = element("li", rank === 0 ? "next-letter__top" : "");
         const bar = element("span", "next-letter__bar");
         bar.setAttribute("aria-hidden", "true");
         bar.style.setProperty("--probability", probability.toFixed(4));
-        row.append(element("span", "next-letter__letter", letter), bar,
+        const pause = element("span", "next-letter__pause", ", ");  // heard "d, 97.12%"
+        row.append(element("span", "next-letter__letter", letter), pause, bar,
           element("span", "next-letter__value", percent(probability)));
         return row;
       }));
