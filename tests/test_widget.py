@@ -18,6 +18,7 @@ import pytest
 from alphabet_tutorial import __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
+from alphabet_tutorial.weights import save_weights
 from alphabet_tutorial.widget import arrays_of, asset, to_json
 
 WIDGET = Path(__file__).resolve().parent.parent / "docs" / "widget"
@@ -41,13 +42,12 @@ def python_answer(model, config, text: str):
     return np.asarray(model(inputs), dtype=np.float64)[0]
 
 
-def cli_error(text: str) -> str:
-    """The line `alphabet-tutorial predict TEXT` prints for text it refuses."""
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        status = cli.main(["predict", "--", text])
-    assert status == 2, f"the command line accepted {text!r}"
-    return stderr.getvalue().strip()
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr (stripped) of `alphabet-tutorial ARGV`, in-process."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = cli.main(argv)
+    return status, stdout.getvalue().strip(), stderr.getvalue().strip()
 
 
 # --- the asset -------------------------------------------------------------------------
@@ -88,7 +88,8 @@ def context(browser):
 
 
 def javascript_answers(context, data: dict, prompts: list[str]) -> list:
-    """What the widget's JavaScript answers, in a blank page holding only its two files."""
+    """What the widget's JavaScript answers (problem, or probabilities, ranked letters and
+    note), in a blank page holding only its two files."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -97,10 +98,7 @@ def javascript_answers(context, data: dict, prompts: list[str]) -> list:
     answers = page.evaluate(
         """([asset, prompts]) => {
           const model = NextLetterModel.load(asset);
-          return prompts.map((text) => {
-            const answer = NextLetterWidget.answer(model, asset.config, text);
-            return answer.problem ?? answer.probabilities;
-          });
+          return prompts.map((text) => NextLetterWidget.answer(model, asset.config, text));
         }""",
         [data, prompts],
     )
@@ -115,24 +113,33 @@ def test_javascript_gives_python_probabilities_and_messages(impl, trained, conte
     data = asset(model.get_weights(), config, impl)
     answers = javascript_answers(context, data, prompts)
     compared = 0
-    for text, in_browser in zip(prompts, answers, strict=True):
+    for text, answer in zip(prompts, answers, strict=True):
         expected = python_answer(model, config, text)
         if isinstance(expected, str):
-            assert in_browser == expected, f"{text!r}: the browser says {in_browser!r}"
+            assert answer.get("problem") == expected, f"{text!r}: the browser says {answer}"
             continue
-        assert isinstance(in_browser, list), f"{text!r}: the browser refused it: {in_browser}"
+        assert "problem" not in answer, f"{text!r}: the browser refused it: {answer['problem']}"
+        in_browser = answer["probabilities"]
         np.testing.assert_allclose(in_browser, expected, rtol=0, atol=1e-5, err_msg=repr(text))
         compared += 1
     assert compared == len(windows(config.window, config.wrap)) + len(UNSEEN)
-    top = answers[prompts.index("abc")]
-    assert "abcdefghijklmnopqrstuvwxyz"[int(np.argmax(top))] == "d"
+    assert answers[prompts.index("abc")]["ranked"][0]["letter"] == "d"
 
 
-def test_refusals_are_the_command_lines_messages(context, trained_keras, config):
-    model, _ = trained_keras
-    answers = javascript_answers(context, asset(model.get_weights(), config, "keras"), REFUSED)
-    for text, message in zip(REFUSED, answers, strict=True):
-        assert cli_error(text) == f"alphabet-tutorial: error: {message}"
+def test_refusals_and_notes_are_the_command_lines(context, trained_lowlevel, config, tmp_path):
+    model, _ = trained_lowlevel
+    weights_file = str(
+        save_weights(tmp_path / "lowlevel.npz", model.get_weights(), config, "lowlevel")
+    )
+    prompts = [*REFUSED, *UNSEEN, "abc", "hijklmno"]
+    data = asset(model.get_weights(), config, "lowlevel")
+    for text, answer in zip(prompts, javascript_answers(context, data, prompts), strict=True):
+        status, stdout, stderr = run_cli(["predict", "--load", weights_file, "--", text])
+        if "problem" in answer:
+            assert (status, stderr) == (2, f"alphabet-tutorial: error: {answer['problem']}")
+        else:
+            assert status == 0 and stdout.startswith(f"{text} -> {answer['ranked'][0]['letter']}")
+            assert stderr == (answer["note"] or ""), f"{text!r}"
 
 
 # --- the widget on the built site ------------------------------------------------------
