@@ -4,6 +4,7 @@ and the widget on the built site, driven in headless Chromium on loopback."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import re
@@ -14,14 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mkdocs.exceptions import PluginError
 
 from alphabet_tutorial import __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
 from alphabet_tutorial.weights import save_weights
-from alphabet_tutorial.widget import arrays_of, asset, to_json
+from alphabet_tutorial.widget import arrays_of, asset, publish, to_json
 
-WIDGET = Path(__file__).resolve().parent.parent / "docs" / "widget"
+REPO = Path(__file__).resolve().parent.parent
+WIDGET = REPO / "docs" / "widget"
 SCRIPTS = ("lstm.js", "widget.js")  # the forward pass, then the widget that uses it
 LAZY = ("lstm.js", "widget.js", "widget.css", "weights.json")  # loaded once in view
 SHORT = {"width": 1280, "height": 500}  # a desktop window where the teaser starts out of view
@@ -72,6 +75,24 @@ def test_asset_refuses_what_a_weights_file_refuses(trained_keras, config):
         asset([*weights[:2], weights[2] * np.nan, *weights[3:]], config, "keras")
     with pytest.raises(ValueError, match="impl must be one of"):
         asset(weights, config, "numpy")
+
+
+def test_the_build_writes_the_published_asset_and_fails_without_one(
+    trained_keras, config, tmp_path
+):
+    spec = importlib.util.spec_from_file_location("widget_hook", REPO / "hooks" / "widget.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    hook.on_pre_build({})
+    with pytest.raises(PluginError, match="no page published a trained model"):
+        hook.on_post_build({"site_dir": str(tmp_path)})
+    assert not (tmp_path / "widget").exists()
+    published = publish(trained_keras[0].get_weights(), config, "keras")
+    hook.on_post_build({"site_dir": str(tmp_path)})
+    assert (tmp_path / "widget" / "weights.json").read_text() == to_json(published)
+    page = hook.on_page_markdown("Try it:\n\n<!-- next-letter-widget -->\n", None, {}, None)
+    assert '<input id="next-letter-input"' in page and "data-next-letter" in page
+    hook.on_pre_build({})  # leave nothing published behind for other tests
 
 
 # --- the browser -----------------------------------------------------------------------
@@ -169,7 +190,7 @@ def test_built_weights_are_this_builds_keras_model_within_budget(built_site: Pat
     data = json.loads((built_site / "widget" / "weights.json").read_text())
     assert data["impl"] == "keras" and data["version"] == __version__
     assert [array.shape for array in arrays_of(data)][0] == (26, 4 * data["config"]["units"])
-    sizes = {name: (built_site / "widget" / name).stat().st_size for name in LAZY}
+    sizes = {name: (built_site / "widget" / name).stat().st_size for name in ("loader.js", *LAZY)}
     assert sum(sizes.values()) < BUDGET, sizes
     chapter = (built_site / "keras-implementation" / "index.html").read_text()
     assert 'id="next-letter-input"' in chapter  # the widget's form, and the block's output:
