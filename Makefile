@@ -8,7 +8,11 @@ NODE_TOOLS := .ci/node_modules/.package-lock.json
 # Material's notice about MkDocs 2 is not actionable here.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: docs serve test lint screenshots bench dist constraints clean
+# `make audit`'s tools, from audit/package.json (install scripts off: vnu-jar's would
+# download a Java).
+LIGHTHOUSE := audit/node_modules/lighthouse/cli/index.js
+
+.PHONY: docs serve test lint screenshots bench dist constraints clean audit
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +25,10 @@ docs: $(STAMP)  ## build the site into site/ (strict, offline)
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict
+
+$(LIGHTHOUSE): audit/package-lock.json
+	npm ci --prefix audit --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 test: $(STAMP) $(NODE_TOOLS)  ## every test: package, CLI, snippets, built site, screenshots, browser
 	$(BIN)/ruff check .
@@ -39,6 +47,11 @@ $(NODE_TOOLS): .ci/package.json .ci/package-lock.json
 screenshots: $(STAMP)  ## regenerate docs/img/tensorboard/ from real training runs
 	$(BIN)/alphabet-tutorial screenshots --out docs/img/tensorboard
 
+audit: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse (desktop, mobile) and Nu validator on site/: per page
+	@test -f site/index.html || { echo "audit: no site/: run make docs first"; exit 2; }
+	@command -v java >/dev/null || { echo "audit: the Nu validator needs Java (apt-get install default-jre-headless)"; exit 2; }
+	$(BIN)/python audit/audit.py site
+
 bench: $(STAMP)  ## print benchmark figures as JSON
 	$(BIN)/python benchmarks/bench_training.py
 
@@ -49,4 +62,4 @@ constraints:  ## re-pin constraints.txt from the current environment
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|pip)==' > constraints.txt
 
 clean:
-	rm -rf site $(VENV)
+	rm -rf site $(VENV) audit/node_modules

@@ -1,14 +1,19 @@
 """The built site as readers meet it: served on loopback, driven in headless Chromium.
 
 One server, one browser, one page for the whole module. The pages come from the built
-site's own navigation, so a new chapter is covered without touching this file. Every
-request the browser makes goes through `guard_loopback`: anything addressed to another
-host is aborted and reported by the last test.
+site's own file tree, so a new chapter is covered without touching this file. Each page
+is loaded once (the `tour`): read at desktop width, measured at phone width, and checked
+by axe-core in the light and the dark scheme. Every request the browser makes goes
+through `guard_loopback`: anything addressed to another host is aborted and fails the
+test that caused it. Material's own widgets (tabs, palette toggle, search) get one smoke
+test; the rest of the time goes to what we build.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import struct
 import sys
 import threading
 import time
@@ -22,7 +27,6 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import nbformat
 import pytest
 from playwright.sync_api import Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from alphabet_tutorial.browser import guard_loopback
 
@@ -31,6 +35,10 @@ PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 15_000
 QUIET_SECONDS = 0.25  # a page has loaded once the network has been quiet this long
 MIN_NAV_PAGES = 5
+
+
+# axe-core, one of the Node tools the tests run (.ci/package.json; `make test` installs it).
+AXE = Path(__file__).resolve().parent.parent / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 # --- the pages of the site, read from its built navigation ------------------------------
@@ -180,9 +188,18 @@ class Session:
                 raise AssertionError(f"{self.page.url}: requests never finished:{bullet(pending)}")
             self.page.wait_for_timeout(25)
 
-    def assert_no_errors_since(self, start: int, doing: str) -> None:
-        errors = self.console_errors[start:]
+    def mark(self) -> tuple[int, int]:
+        """Where the console errors and the blocked requests stand now."""
+        return len(self.console_errors), len(self.blocked)
+
+    def assert_clean_since(self, mark: tuple[int, int], doing: str) -> None:
+        """No JavaScript error and no request to another host since `mark`."""
+        errors, blocked = self.console_errors[mark[0] :], self.blocked[mark[1] :]
         assert not errors, f"JavaScript errors while {doing}:{bullet(errors)}"
+        assert not blocked, (
+            f"requests to hosts other than {self.base_url} while {doing} (blocked):"
+            f"{bullet(dict.fromkeys(blocked))}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +235,13 @@ def session(browser, base_url: str):
 PAGE_FACTS_JS = """
 async () => {
   const images = [...document.images];
+  // As the page was served: attributes, and where each image sits in the first screen.
+  const served = images.map((img) => ({
+    src: img.getAttribute("src"), alt: img.getAttribute("alt"),
+    width_attr: img.getAttribute("width"), height_attr: img.getAttribute("height"),
+    loading: img.getAttribute("loading"), srcset: img.getAttribute("srcset"),
+    top: img.getBoundingClientRect().top + window.scrollY,
+  }));
   for (const img of images) if (img.loading === "lazy") img.loading = "eager";
   await Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
     img.addEventListener("load", done, {once: true});
@@ -230,8 +254,10 @@ async () => {
     title: document.title,
     headings: [...document.querySelectorAll(".md-content h1")]
       .filter(shown).map((h) => h.textContent.trim()),
-    images: images.map((img) => ({
-      src: img.getAttribute("src"), alt: img.getAttribute("alt"), width: img.naturalWidth,
+    viewport_height: window.innerHeight,
+    images: images.map((img, i) => ({
+      ...served[i], natural_width: img.naturalWidth, natural_height: img.naturalHeight,
+      current: img.currentSrc,
     })),
     notebooks: links.filter((u) => u.origin === location.origin
       && u.pathname.endsWith(".ipynb")).map((u) => u.href),
@@ -277,24 +303,69 @@ async () => {
 """
 
 
+# Runs axe-core (injected beforehand) in the given Material colour scheme: the schemes
+# differ only by the body's attribute, which is what Material's palette toggle sets.
+AXE_JS = """
+async (scheme) => {
+  document.body.setAttribute("data-md-color-scheme", scheme);
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    rule: v.id, impact: v.impact, help: v.help, more: v.helpUrl,
+    nodes: v.nodes.map((node) => ({
+      target: node.target.join(" "), html: node.html.slice(0, 160),
+      why: (node.failureSummary || "").replace(/\\s+/g, " ").trim(),
+    })),
+  }));
+}
+"""
+# What axe checks in: Material's two schemes (mkdocs.yml's palette).
+SCHEMES = ("default", "slate")
+# Colours switch with CSS transitions: switch them off so axe sees the final colours.
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str | None:
+    """axe-core's script, or None where it is not installed (a local run only)."""
+    if AXE.is_file():
+        return AXE.read_text(encoding="utf-8")
+    return None
+
+
+def axe_violations(page: Page, axe_source: str) -> dict[str, list[dict]]:
+    """axe-core's violations on the loaded page, per colour scheme."""
+    page.add_script_tag(content=axe_source)
+    page.add_style_tag(content=NO_TRANSITIONS)
+    start = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    try:
+        return {scheme: page.evaluate(AXE_JS, scheme) for scheme in SCHEMES}
+    finally:
+        page.evaluate(
+            "(scheme) => document.body.setAttribute('data-md-color-scheme', scheme)", start
+        )
+
+
 @dataclass
 class Visit:
     page: SitePage
     status: int | None
     facts: dict  # what PAGE_FACTS_JS read at desktop width
     phone: dict  # what OVERFLOW_JS measured at phone width
+    axe: dict[str, list[dict]] | None  # axe-core's violations per scheme (None: no axe)
     console_errors: list[str]
     blocked: list[str]
 
 
 @pytest.fixture(scope="module")
-def tour(session: Session, site_pages: list[SitePage]) -> dict[str, Visit]:
-    """Each page loaded once: read at desktop width, measured at phone width, then left
-    until the network is idle; with its console errors and outside requests."""
+def tour(session: Session, site_pages: list[SitePage], axe_source) -> dict[str, Visit]:
+    """Each page loaded once: read at desktop width, measured at phone width, left until
+    the network is idle, then checked by axe-core in both schemes; with its console errors
+    and outside requests."""
     visits: dict[str, Visit] = {}
     page = session.page
     for site_page in site_pages:
-        errors, blocked = len(session.console_errors), len(session.blocked)
+        errors, blocked = session.mark()
         response = session.goto(site_page.url)
         facts = page.evaluate(PAGE_FACTS_JS)
         page.set_viewport_size(PHONE)
@@ -306,6 +377,7 @@ def tour(session: Session, site_pages: list[SitePage]) -> dict[str, Visit]:
             status=response.status if response else None,
             facts=facts,
             phone=phone,
+            axe=axe_violations(page, axe_source) if axe_source else None,
             console_errors=session.console_errors[errors:],
             blocked=session.blocked[blocked:],
         )
@@ -355,171 +427,95 @@ def test_no_javascript_console_errors(tour: dict[str, Visit]):
     assert not errors, f"JavaScript errors while loading the pages:{bullet(errors)}"
 
 
-def test_every_image_loads_and_has_alt_text(tour: dict[str, Visit]):
+def png_width(body: bytes) -> int | None:
+    """The width a PNG file declares in its header (None if it is not a PNG)."""
+    if body[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">I", body[16:20])[0]
+
+
+def image_problems(session: Session, url: str, image: dict, viewport_height: int) -> list[str]:
+    src = (image["src"] or "")[:80]
+    problems = []
+    if image["natural_width"] <= 0:
+        return [f"{url}: image {src} did not load (naturalWidth 0)"]
+    if not (image["alt"] or "").strip():
+        problems.append(f"{url}: image {src} has no alt text")
+    size = (image["width_attr"], image["height_attr"])
+    natural = (image["natural_width"], image["natural_height"])
+    if not all(value and value.isdigit() for value in size):
+        problems.append(f"{url}: image {src} has no width and height attributes ({size})")
+    elif abs(int(size[0]) * natural[1] - int(size[1]) * natural[0]) > natural[0] * natural[1] / 100:
+        problems.append(
+            f"{url}: image {src} says {size[0]}x{size[1]}, but is {natural[0]}x{natural[1]}"
+        )
+    below_the_fold = image["top"] >= viewport_height
+    if below_the_fold != (image["loading"] == "lazy"):
+        where = "below" if below_the_fold else "in"
+        problems.append(
+            f"{url}: image {src} is {where} the first screen (top {image['top']:.0f}px, "
+            f"screen {viewport_height}px) but has loading={image['loading']!r}"
+        )
+    for candidate in (image["srcset"] or "").split(","):
+        if not candidate.strip():
+            continue
+        candidate_src, _, descriptor = candidate.strip().partition(" ")
+        response = session.page.request.get(urljoin(url, candidate_src))
+        declared = (
+            int(descriptor.strip().removesuffix("w")) if descriptor.strip().endswith("w") else None
+        )
+        actual = png_width(response.body()) if response.ok else None
+        if not response.ok:
+            problems.append(
+                f"{url}: srcset candidate {candidate_src} answers HTTP {response.status}"
+            )
+        elif declared is not None and actual is not None and actual != declared:
+            problems.append(
+                f"{url}: srcset says {candidate_src} is {declared}w; it is {actual} px wide"
+            )
+    return problems
+
+
+def test_every_image_has_its_size_alt_text_and_loads(session: Session, tour: dict[str, Visit]):
+    """Every <img>: loads, has alt text, width and height of its own aspect ratio, is lazy
+    exactly when below the first screen, and each srcset candidate is what it declares."""
     problems, count = [], 0
     for url, visit in tour.items():
         for image in visit.facts["images"]:
             count += 1
-            src = (image["src"] or "")[:80]
-            if image["width"] <= 0:
-                problems.append(f"{url}: image {src} did not load (naturalWidth 0)")
-            if not (image["alt"] or "").strip():
-                problems.append(f"{url}: image {src} has no alt text")
+            problems += image_problems(session, url, image, visit.facts["viewport_height"])
     assert count, "no <img> on any page: the TensorBoard screenshots are missing"
     assert not problems, f"images that fail readers:{bullet(problems)}"
 
 
-def tab_state(session: Session) -> list[dict]:
-    """Per tab set on the current page: its labels, the checked one, the shown block."""
-    return session.page.evaluate(
-        """() => [...document.querySelectorAll(".tabbed-set")].map((set) => {
-          const inputs = [...set.querySelectorAll(":scope > input")];
-          const labels = [...set.querySelectorAll(":scope > .tabbed-labels > label")];
-          const blocks = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")];
-          const checked = inputs.findIndex((input) => input.checked);
-          return {
-            labels: labels.map((label) => label.textContent.trim()),
-            checked: checked < 0 ? null : labels[checked].textContent.trim(),
-            shown: blocks.map((block, i) => block.getClientRects().length > 0 ? i : -1)
-              .filter((i) => i >= 0).map((i) => labels[i].textContent.trim()),
-          };
-        })"""
+def describe(violation: dict) -> str:
+    nodes = violation["nodes"]
+    shown = [f"{node['target']}: {node['why']}\n      {node['html']}" for node in nodes[:3]]
+    more = f"\n    ... and {len(nodes) - 3} more" if len(nodes) > 3 else ""
+    return (
+        f"{violation['rule']} ({violation['impact']}): {violation['help']} "
+        f"[{len(nodes)} element(s)] {violation['more']}"
+        + "".join(f"\n    {line}" for line in shown)
+        + more
     )
 
 
-def click_tab(session: Session, set_index: int, label: str) -> None:
-    tab_set = session.page.locator(".tabbed-set").nth(set_index)
-    tab_set.locator(":scope > .tabbed-labels > label").filter(
-        has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")
-    ).click()
-
-
-def linked_tab_page(tour: dict[str, Visit]) -> tuple[Visit, str, str]:
-    """The page with the most tab sets sharing a label, and two labels of its first set."""
-    best = None
-    for visit in tour.values():
-        sets = visit.facts["tab_sets"]
-        for labels in sets:
-            sharing = sum(1 for other in sets if set(labels) & set(other))
-            if len(labels) >= 2 and sharing >= 2 and (best is None or sharing > best[0]):
-                best = (sharing, visit, labels)
-    overview = bullet(f"{url}: {v.facts['tab_sets']}" for url, v in tour.items())
-    assert best, f"no page has two content-tab sets with a shared label:{overview}"
-    _, visit, labels = best
-    return visit, labels[0], labels[1]
-
-
-def test_content_tabs_switch(session: Session, tour: dict[str, Visit]):
-    """On every page with content tabs, each tab of each set shows its own block."""
-    pages = [visit for visit in tour.values() if visit.facts["tab_sets"]]
-    assert pages, "no page has content tabs (expected 'Low-level TensorFlow' | 'Keras')"
-    errors, problems = len(session.console_errors), []
-    try:
-        for visit in pages:
-            session.goto(visit.page.url)
-            for index, labels in enumerate(visit.facts["tab_sets"]):
-                for label in [*labels[1:], labels[0]]:
-                    click_tab(session, index, label)
-                    state = tab_state(session)[index]
-                    if state["checked"] != label or state["shown"] != [label]:
-                        problems.append(
-                            f"{visit.page.url}: tab set {index}, clicked {label!r}: "
-                            f"checked {state['checked']!r}, shown {state['shown']}"
-                        )
-            session.page.evaluate("localStorage.clear()")
-    finally:
-        session.page.evaluate("localStorage.clear()")
-    assert not problems, f"content tabs that do not switch:{bullet(problems)}"
-    session.assert_no_errors_since(errors, "switching content tabs")
-
-
-def test_linked_tabs_switch_together(session: Session, tour: dict[str, Visit]):
-    visit, first, second = linked_tab_page(tour)
-    errors = len(session.console_errors)
-    session.goto(visit.page.url)
-    session.page.evaluate("localStorage.clear()")
-    try:
-        index = next(
-            i for i, s in enumerate(tab_state(session)) if s["labels"][:2] == [first, second]
-        )
-        for label in (second, first):
-            click_tab(session, index, label)
-            try:
-                session.page.wait_for_function(
-                    """(label) => [...document.querySelectorAll(".tabbed-set")].every((set) => {
-                      const labels = [...set.querySelectorAll(":scope > .tabbed-labels > label")];
-                      const match = labels.find((l) => l.textContent.trim() === label);
-                      return !match || document.getElementById(match.htmlFor).checked;
-                    })""",
-                    arg=label,
-                    timeout=5_000,
-                )
-            except PlaywrightTimeoutError:  # the assertion below says what is wrong
-                pass
-            states = tab_state(session)
-            behind = [
-                f"tab set {i}: checked {s['checked']!r}, shown {s['shown']}"
-                for i, s in enumerate(states)
-                if label in s["labels"] and (s["checked"] != label or s["shown"] != [label])
-            ]
-            assert not behind, (
-                f"{visit.page.url}: clicked {label!r} in tab set {index}; "
-                f"linked sets did not follow:{bullet(behind)}"
-            )
-        # The choice is remembered: another page with the same tab opens on it.
-        click_tab(session, index, second)
-        others = [
-            v
-            for v in tour.values()
-            if v is not visit and any(second in labels for labels in v.facts["tab_sets"])
-        ]
-        if others:
-            session.goto(others[0].page.url)
-            stale = [
-                s for s in tab_state(session) if second in s["labels"] and s["checked"] != second
-            ]
-            assert not stale, (
-                f"{others[0].page.url}: chose {second!r} on {visit.page.url}, "
-                f"but this page opened its tab sets on:{bullet(stale)}"
-            )
-    finally:
-        session.page.evaluate("localStorage.clear()")
-    session.assert_no_errors_since(errors, "switching linked tabs")
-
-
-def test_search_for_sequential_finds_the_keras_chapter(
-    session: Session, nav_pages: list[SitePage], base_url: str
-):
-    keras_chapters = {p.path for p in nav_pages if "keras" in p.label.lower()}
-    assert keras_chapters, f"no nav page is titled with Keras:{bullet(nav_pages)}"
-    errors = len(session.console_errors)
-    page = session.page
-    session.goto(base_url)
-    search = page.locator("input.md-search__input")
-    if not search.is_visible():
-        page.locator("label.md-header__button[for='__search']").click()
-    search.click()
-    # Material searches on keyup: fill the word, then one key, so only "Sequential" is queried.
-    search.fill("Sequential")
-    search.press("End")
-    results = page.locator(".md-search-result__item > a.md-search-result__link")
-    try:
-        results.first.wait_for(state="attached", timeout=10_000)
-    except PlaywrightTimeoutError:  # the assertion below says what the search shows
-        pass
-    found = page.evaluate(
-        """() => [...document.querySelectorAll(
-          ".md-search-result__item > a.md-search-result__link")].map((a) => ({
-            path: new URL(a.href).pathname,
-            title: (a.querySelector("h1, h2") || a).textContent.trim(),
-        }))"""
+def test_every_page_passes_axe_in_both_schemes(tour: dict[str, Visit]):
+    """axe-core's rules (WCAG 2 A/AA and best practices) on every page, light and dark."""
+    if any(visit.axe is None for visit in tour.values()):
+        message = f"axe-core is not installed ({AXE}): run `npm ci --prefix audit`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so the accessibility check must run")
+        pytest.skip(f"{message} (skipped locally only; in CI this fails)")
+    problems = [
+        f"{url} [{scheme} scheme] {describe(violation)}"
+        for url, visit in tour.items()
+        for scheme, violations in visit.axe.items()
+        for violation in violations
+    ]
+    assert not problems, (
+        f"accessibility violations found by axe-core {len(problems)}:{bullet(problems)}"
     )
-    meta = page.locator(".md-search-result__meta").text_content()
-    assert found and found[0]["path"] in keras_chapters, (
-        f"searching 'Sequential' shows {meta!r}; results:{bullet(found)}\n"
-        f"expected the first to be a Keras chapter: one of {sorted(keras_chapters)}"
-    )
-    session.assert_no_errors_since(errors, "searching")
 
 
 def notebook_problems(session: Session, notebook_url: str) -> list[str]:
@@ -587,56 +583,36 @@ def test_each_colab_link_opens_the_chapter_notebook(tour, base_url: str):
     assert not problems, f"Colab links that fail readers:{bullet(problems)}"
 
 
-def wait_for_scheme(page: Page, scheme: str, *, equal: bool) -> bool:
-    """Wait until the page's color scheme is (or is no longer) `scheme`; False on timeout."""
-    try:
-        page.wait_for_function(
-            "([scheme, equal]) => "
-            "(document.body.getAttribute('data-md-color-scheme') === scheme) === equal",
-            arg=[scheme, equal],
-            timeout=5_000,
-        )
-    except PlaywrightTimeoutError:
-        return False
-    return True
-
-
-def test_light_dark_toggle_switches_the_palette(
-    session: Session, nav_pages: list[SitePage], base_url: str
-):
+def test_theme_widgets_respond(session: Session, tour: dict[str, Visit], base_url: str):
+    """Smoke test of Material's own widgets on our pages: a content tab switches, the
+    palette toggle changes the scheme, search finds a word of a chapter."""
     page = session.page
-    errors = len(session.console_errors)
-    session.goto(base_url)
-    page.evaluate("localStorage.clear()")
-    session.goto(base_url)
-
-    def palette() -> dict:
-        return page.evaluate(
-            """() => ({scheme: document.body.getAttribute("data-md-color-scheme"),
-                       background: getComputedStyle(document.body).backgroundColor})"""
-        )
-
-    toggle = page.locator("form[data-md-component='palette'] label.md-header__button:visible")
+    mark = session.mark()
+    tabbed = next((visit for visit in tour.values() if visit.facts["tab_sets"]), None)
+    assert tabbed, "no page has content tabs (expected 'Low-level TensorFlow' | 'Keras')"
+    session.goto(tabbed.page.url)
     try:
-        assert toggle.count() == 1, f"{base_url}: expected one visible palette toggle in the header"
-        start = palette()
-        toggle.click()
-        if not wait_for_scheme(page, start["scheme"], equal=False):
-            pytest.fail(f"{base_url}: clicking the palette toggle kept {start}")
-        switched = palette()
-        assert switched["background"] != start["background"], (
-            f"the toggle changed the scheme {start['scheme']} -> {switched['scheme']}, "
-            f"but the background stayed {start['background']}"
-        )
-        # The choice is kept while the reader moves on.
-        session.goto(nav_pages[-1].url)
-        assert palette() == switched, f"{nav_pages[-1].url} forgot the chosen palette"
+        label = tabbed.facts["tab_sets"][0][1]
+        first_set = page.locator(".tabbed-set").first
+        first_set.locator(":scope > .tabbed-labels > label").nth(1).click()
+        shown = first_set.locator(":scope > .tabbed-content > .tabbed-block").nth(1)
+        assert shown.is_visible(), f"{tabbed.page.url}: clicking tab {label!r} did not show it"
+
+        scheme = "document.body.getAttribute('data-md-color-scheme')"
+        before = page.evaluate(scheme)
         page.locator("form[data-md-component='palette'] label.md-header__button:visible").click()
-        wait_for_scheme(page, start["scheme"], equal=True)
-        assert palette() == start, f"toggling twice gave {palette()}, not the first palette {start}"
+        page.wait_for_function(f"{scheme} !== {before!r}", timeout=5_000)
+
+        search = page.locator("input.md-search__input")
+        if not search.is_visible():
+            page.locator("label.md-header__button[for='__search']").click()
+        search.fill("Sequential")
+        search.press("End")
+        results = page.locator(".md-search-result__item > a.md-search-result__link")
+        results.first.wait_for(state="attached", timeout=10_000)
     finally:
         page.evaluate("localStorage.clear()")
-    session.assert_no_errors_since(errors, "toggling the palette")
+    session.assert_clean_since(mark, "using the tabs, the palette toggle and search")
 
 
 def test_pages_fit_a_phone_width_viewport(tour: dict[str, Visit]):
@@ -649,11 +625,11 @@ def test_pages_fit_a_phone_width_viewport(tour: dict[str, Visit]):
     assert not problems, f"pages wider than a {PHONE['width']}px phone:{bullet(problems)}"
 
 
-def test_browser_requests_only_the_loopback_server(session: Session, tour: dict[str, Visit]):
-    """Runs last: covers every page load of the tour and of the tests above."""
-    outside = list(dict.fromkeys(session.blocked))
-    per_page = [f"{url}: {visit.blocked}" for url, visit in tour.items() if visit.blocked]
-    assert not outside, (
-        f"requests to hosts other than {session.base_url} (blocked):{bullet(outside)}"
-        + (f"\nwhile loading:{bullet(per_page)}" if per_page else "")
-    )
+def test_pages_request_only_the_loopback_server(tour: dict[str, Visit], base_url: str):
+    """No page loads anything from another host (each page of the tour, as it loads)."""
+    per_page = [
+        f"{url}: {list(dict.fromkeys(visit.blocked))}"
+        for url, visit in tour.items()
+        if visit.blocked
+    ]
+    assert not per_page, f"requests to hosts other than {base_url} (blocked):{bullet(per_page)}"
