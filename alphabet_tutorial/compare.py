@@ -63,7 +63,7 @@ def format_table(measurements: list[Measurement]) -> str:
         ("Final accuracy", [f"{m.final_accuracy:.1%}" for m in measurements]),
     ]
     titles = [impls.get(m.impl).title for m in measurements]
-    lines = ["| | " + " | ".join(titles) + " |", "|---|" + "---:|" * len(titles)]
+    lines = ["| Measure | " + " | ".join(titles) + " |", "|---|" + "---:|" * len(titles)]
     lines += [f"| {name} | " + " | ".join(map(str, cells)) + " |" for name, cells in rows]
     return "\n".join(lines)
 

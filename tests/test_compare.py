@@ -44,7 +44,7 @@ def test_table_has_one_row_per_figure_and_a_column_per_implementation():
         Measurement("keras", 37, 8410, 4.0, None, 0.9565),
     ]
     table = compare.format_table(measurements).splitlines()
-    assert table[0] == "| | Low-level TensorFlow | Keras |"
+    assert table[0] == "| Measure | Low-level TensorFlow | Keras |"
     assert "| Lines of code | 120 | 37 |" in table
     assert "| Parameters | 8,410 | 8,410 |" in table
     assert "| Training time (s) | 1.8 | 4.0 |" in table

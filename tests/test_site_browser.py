@@ -35,6 +35,13 @@ PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 15_000
 QUIET_SECONDS = 0.25  # a page has loaded once the network has been quiet this long
 MIN_NAV_PAGES = 5
+# Budgets for a page's HTML, uncompressed: what a reader downloads on every visit (the
+# stylesheets and scripts come once, then from the cache).
+NOTEBOOK_PAGE_BYTES = 300_000
+CHAPTER_BYTES = 500_000
+# Assets no page of ours uses, that plugins would add: markdown-exec's pyodide, MathJax
+# and Mermaid (nbconvert's template), RequireJS (mkdocs-jupyter).
+UNUSED_ASSETS = ("pyodide", "mathjax", "mermaid", "require.js")
 
 
 # axe-core, one of the Node tools the tests run (.ci/package.json; `make test` installs it).
@@ -255,6 +262,9 @@ async () => {
     headings: [...document.querySelectorAll(".md-content h1")]
       .filter(shown).map((h) => h.textContent.trim()),
     viewport_height: window.innerHeight,
+    html_bytes: performance.getEntriesByType("navigation")[0].decodedBodySize,
+    resources: performance.getEntriesByType("resource").map((r) => r.name),
+    body_styles: document.body.querySelectorAll("style").length,
     images: images.map((img, i) => ({
       ...served[i], natural_width: img.naturalWidth, natural_height: img.naturalHeight,
       current: img.currentSrc,
@@ -623,6 +633,21 @@ def test_pages_fit_a_phone_width_viewport(tour: dict[str, Visit]):
         if visit.phone["scroll_width"] > visit.phone["width"]
     ]
     assert not problems, f"pages wider than a {PHONE['width']}px phone:{bullet(problems)}"
+
+
+def test_pages_stay_light(tour: dict[str, Visit]):
+    """Page HTML within its budget, no <style> in a body, no asset the pages do not use."""
+    problems = []
+    for url, visit in tour.items():
+        facts = visit.facts
+        budget = CHAPTER_BYTES if visit.page.in_nav else NOTEBOOK_PAGE_BYTES
+        if facts["html_bytes"] > budget:
+            problems.append(f"{url}: HTML is {facts['html_bytes']:,} bytes, over {budget:,}")
+        if facts["body_styles"]:
+            problems.append(f"{url}: {facts['body_styles']} <style> element(s) in <body>")
+        unused = [name for name in facts["resources"] if any(u in name for u in UNUSED_ASSETS)]
+        problems += [f"{url}: loads {name}, which no page uses" for name in unused]
+    assert not problems, f"pages heavier than they need be:{bullet(problems)}"
 
 
 def test_pages_request_only_the_loopback_server(tour: dict[str, Visit], base_url: str):
