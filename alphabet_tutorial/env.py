@@ -8,12 +8,54 @@ come too late to matter. `QUIET` is what a child process (TensorBoard) gets as w
 from __future__ import annotations
 
 import atexit
+import contextlib
+import importlib.abc
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 
-# TensorFlow's C++ start-up chatter stays out of outputs (2.21 needs both settings).
-QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# TensorFlow's C++ start-up chatter stays out of outputs (2.21 needs both settings; level 3
+# also hides the "failed call to cuInit" error the `tensorflow` wheel logs without a GPU).
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+@contextlib.contextmanager
+def silenced_stderr() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null meanwhile: C++ libraries write there directly."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class QuietTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Runs the first `import tensorflow` with stderr silenced. Without a GPU, the
+    `tensorflow` wheel logs "Could not find cuda drivers" while it loads, before it reads
+    TF_CPP_MIN_LOG_LEVEL (tensorflow/tensorflow#100442). Errors still raise as usual."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once: the real finders locate the package
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                with silenced_stderr():
+                    run(module)
+
+            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def setup(private_keras_home: bool = False) -> None:
@@ -25,6 +67,10 @@ def setup(private_keras_home: bool = False) -> None:
     """
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
+    if "tensorflow" not in sys.modules and not any(
+        isinstance(finder, QuietTensorFlowImport) for finder in sys.meta_path
+    ):
+        sys.meta_path.insert(0, QuietTensorFlowImport())
     keras_json = os.path.join(os.path.expanduser("~"), ".keras", "keras.json")
     if "KERAS_HOME" not in os.environ and not os.path.exists(keras_json) and not private_keras_home:
         # Keras writes ~/.keras/keras.json on import when there is none. A user's own file

@@ -15,15 +15,13 @@ MathJax from a CDN.
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from fences import parse, sessions
+
+from alphabet_tutorial import env
 
 TENSORBOARD = Path("docs/img/tensorboard")
 FIGURE = re.compile(r"^(?P<indent>[ \t]*)<!-- tensorboard-figure: (?P<name>[\w.-]+) -->$", re.M)
@@ -32,11 +30,7 @@ MANIFEST = re.compile(r"^(?P<indent>[ \t]*)<!-- tensorboard-manifest -->$", re.M
 
 def on_startup(command, dirty) -> None:
     # Before any fence imports Keras or TensorFlow, in this process and in notebook kernels.
-    keras_home = tempfile.mkdtemp(prefix="keras-home-")
-    atexit.register(shutil.rmtree, keras_home, ignore_errors=True)
-    os.environ["KERAS_HOME"] = keras_home
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # both are needed to silence TF 2.21
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    env.setup(private_keras_home=True)
 
 
 def on_config(config):
