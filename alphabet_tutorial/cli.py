@@ -138,8 +138,8 @@ def train_impl(impl: str, config: Config, logdir=None):
     """Train with a progress bar on stderr; returns (model, history)."""
     from alphabet_tutorial.progress import ProgressBar
 
-    progress = ProgressBar(config.epochs, impl)
-    return impls.get(impl).train(config, logdir=logdir, progress=progress)
+    with ProgressBar(config.epochs, impl) as progress:
+        return impls.get(impl).train(config, logdir=logdir, progress=progress)
 
 
 def chosen_config(args) -> tuple[Config, list | None, str]:

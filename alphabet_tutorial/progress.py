@@ -1,29 +1,78 @@
-"""A progress bar for training runs, one line per run, on stderr."""
+"""The progress bar of a training run, drawn by rich on stderr.
+
+On a terminal it is one live line, redrawn after each epoch: the bar, epochs done, the
+time per epoch, elapsed time and an estimate of the time left, and the latest loss and
+accuracies. Anywhere else (a pipe, a log file, a test's capture) it prints the same line
+as plain text after each quarter of the run, so logs stay short and readable.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 class ProgressBar:
-    """One line per run, redrawn after each epoch: `[=====>    ] 12/40 loss 1.2345 ...`."""
+    """`update()` after each epoch; the line stays on screen once the last epoch is done.
 
-    def __init__(self, epochs: int, label: str, stream=None, width: int = 24):
-        self.epochs, self.label, self.width = epochs, label, width
-        self.stream = stream if stream is not None else sys.stderr
-        self.started = time.perf_counter()
+    Also a context manager, so that a run stopped early leaves the terminal clean.
+    """
+
+    def __init__(self, epochs: int, label: str, stream=None):
+        self.epochs = epochs
+        self.console = Console(file=stream if stream is not None else sys.stderr)
+        if not self.console.is_terminal:
+            self.console.width = 120  # a log line, not the 80 columns rich assumes
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            console=self.console,
+            auto_refresh=False,  # redrawn by update(), once per epoch
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.task = self.progress.add_task(label, total=epochs, rate="", metrics="")
+        self.live = self.console.is_terminal and not self.console.is_dumb_terminal
+        if self.live:
+            self.progress.start()
 
     def update(self, epoch: int, loss: float, accuracy: float, eval_accuracy: float) -> None:
-        done = int(self.width * epoch / self.epochs)
-        bar = "=" * max(done - 1, 0) + (">" if done < self.width else "=") if done else ""
-        line = (
-            f"{self.label} [{bar:<{self.width}}] {epoch}/{self.epochs} "
-            f"loss {loss:.4f} acc {accuracy:.3f} every-window acc {eval_accuracy:.3f} "
-            f"{time.perf_counter() - self.started:.1f}s"
+        elapsed = self.progress.tasks[0].elapsed or 0.0
+        self.progress.update(
+            self.task,
+            completed=epoch,
+            rate=f"{elapsed / epoch:.2f} s/epoch",
+            metrics=f"loss {loss:.4f} acc {accuracy:.3f} every-window acc {eval_accuracy:.3f}",
         )
-        if getattr(self.stream, "isatty", lambda: False)():  # redraw in place
-            self.stream.write("\r" + line + ("\n" if epoch == self.epochs else ""))
+        if self.live:
+            self.progress.refresh()
         elif epoch == self.epochs or epoch % max(1, self.epochs // 4) == 0:  # a few lines
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            self.console.print(self.progress.make_tasks_table(self.progress.tasks))
+        if epoch == self.epochs:
+            self.close()
+
+    def close(self) -> None:
+        if self.live:
+            self.progress.stop()
+            self.live = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

@@ -253,5 +253,5 @@ def test_logdir_gets_scalars_histograms_and_the_train_step_graph(tmp_path):
     graph = read_graph(train_dir)  # one op graph: the train step, scoped like the equations
     for scope in ("lstm/step_0/", f"lstm/step_{config.window - 1}/", "dense/", "loss/", "adam/"):
         assert any(name.startswith(scope) for name in graph), scope
-    assert stream.getvalue().splitlines()[-1].startswith("lowlevel [")
+    assert stream.getvalue().splitlines()[-1].startswith("lowlevel ━")
     assert "2/2" in stream.getvalue().splitlines()[-1]
