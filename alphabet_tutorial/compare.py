@@ -55,7 +55,7 @@ def compare(config: Config = Config()) -> list[Measurement]:
 # --8<-- [start:table]
 def format_table(measurements: list[Measurement]) -> str:
     """A Markdown table: one row per figure, one column per implementation."""
-    rows = [
+    rows: list[tuple[str, list]] = [
         ("Lines of code", [m.lines_of_code for m in measurements]),
         ("Parameters", [f"{m.parameters:,}" for m in measurements]),
         ("Training time (s)", [f"{m.train_seconds:.1f}" for m in measurements]),

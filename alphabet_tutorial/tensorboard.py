@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from alphabet_tutorial.env import QUIET
 
@@ -32,6 +33,16 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def is_taken(port: int, host: str = "127.0.0.1") -> bool:
+    """True if something holds `port` already, so TensorBoard could not bind it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 class TensorBoardServer:
@@ -48,7 +59,7 @@ class TensorBoardServer:
         self.timeout = timeout
         self.runs = set(runs)
         self.process: subprocess.Popen | None = None
-        self._log = None  # TensorBoard's stdout and stderr
+        self._log: IO[bytes] | None = None  # TensorBoard's stdout and stderr
         self._scratch: Path | None = None  # its TMPDIR: log, data server files, info file
 
     @property
@@ -73,12 +84,14 @@ class TensorBoardServer:
     def start(self) -> None:
         """Launch TensorBoard and wait until it serves the runs; try other ports if taken."""
         self._scratch = Path(tempfile.mkdtemp(prefix="tensorboard-"))
-        self._log = (self._scratch / "tensorboard.log").open("w+b")
+        log = self._log = (self._scratch / "tensorboard.log").open("w+b")
         port = self.port or free_port(self.host)
-        for _ in range(PORT_ATTEMPTS):
+        if 0 < port < 2**16 and is_taken(port, self.host):  # spare a start that would fail
+            port = free_port(self.host)
+        for _ in range(PORT_ATTEMPTS):  # still retried: the port may go between check and use
             self.port = port
-            self._launch()
-            if self._wait():
+            self.process = self._launch(log)
+            if self._wait(self.process):
                 return
             port = free_port(self.host)  # the port was taken: TensorBoard has exited
         raise RuntimeError(f"TensorBoard found no free port in {PORT_ATTEMPTS} tries{self._tail()}")
@@ -109,32 +122,32 @@ class TensorBoardServer:
         ]
         return (errors or lines or ["it logged nothing"])[-1]
 
-    def _launch(self) -> None:
-        self._log.truncate(0)
-        self._log.seek(0)
+    def _launch(self, log: IO[bytes]) -> subprocess.Popen:
+        log.truncate(0)
+        log.seek(0)
         command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir)]
         command += ["--host", self.host, "--port", str(self.port), "--reload_interval", "1"]
         env = {**os.environ, **QUIET}  # what env.setup() gives this process
         env["TMPDIR"] = str(self._scratch)  # nothing it leaves outlives stop()
-        self.process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,  # its own process group, with its data server
         )
 
-    def _wait(self) -> bool:
+    def _wait(self, process: subprocess.Popen) -> bool:
         """True once the runs are served; False if the port was taken; raises otherwise."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 if PORT_TAKEN in self.log_tail():
-                    _terminate(self.process)  # reap it and anything it started
+                    _terminate(process)  # reap it and anything it started
                     return False
                 raise RuntimeError(
-                    f"TensorBoard exited with status {self.process.returncode}: "
+                    f"TensorBoard exited with status {process.returncode}: "
                     f"{self.log_cause()}{self._tail()}"
                 )
             served = self._served_runs()

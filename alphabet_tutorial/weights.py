@@ -11,6 +11,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def save_weights(path, weights, config: Config, impl: str) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"weights file {str(path)!r} must end in .npz")
-    arrays = dict(zip(WEIGHT_NAMES, check_weights(weights, config), strict=True))
+    arrays: dict[str, Any] = dict(zip(WEIGHT_NAMES, check_weights(weights, config), strict=True))
     meta = json.dumps({"impl": check_impl(impl), "config": config.as_dict()})
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")

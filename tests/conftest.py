@@ -48,11 +48,28 @@ from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MKDOCS = Path(sys.executable).parent / "mkdocs"
+SITE_STAMP = "site/.built"  # the Makefile's: written after a strict build succeeds
+
+
+def site_is_current() -> bool:
+    """True when site/ is the strict build `make docs` made of the current sources: make
+    itself answers, from the Makefile's list of what the site is built from."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    try:
+        question = subprocess.run(
+            ["make", "-q", SITE_STAMP], cwd=REPO, env=env, capture_output=True
+        )
+    except FileNotFoundError:  # no make on this machine
+        return False
+    return question.returncode == 0
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The site built once with `mkdocs build --strict` into a temporary directory."""
+    """The site built with `mkdocs build --strict`: site/ as `make docs` left it when it is
+    up to date (as in `make test`), otherwise built once into a temporary directory."""
+    if site_is_current():
+        return REPO / "site"
     site = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [str(MKDOCS), "build", "--strict", "--site-dir", str(site)],
@@ -77,15 +94,47 @@ def in_ci() -> bool:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session; skipped locally without one, never in CI."""
-    from alphabet_tutorial.browser import find_chromium, launch_chromium
+def chromium() -> str:
+    """The Chromium executable; skipped locally without one, never in CI."""
+    from alphabet_tutorial.browser import find_chromium
 
     try:
-        find_chromium()
+        return find_chromium()
     except RuntimeError as error:
         if in_ci():
             pytest.fail(f"{error}; CI is set, so the browser tests must run")
         pytest.skip(f"{error} (skipped locally only; in CI this fails)")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium for the session; skipped locally without one, never in CI."""
+    from alphabet_tutorial.browser import launch_chromium
+
     with launch_chromium() as browser:
         yield browser
+
+
+# --- test tiers (`make test-fast` leaves out site, browser, screenshots and slow) ---------
+
+TIER_FIXTURES = {  # a test using one of these fixtures belongs to that tier
+    "built_site": "site",
+    "browser": "browser",
+    "chromium": "browser",
+    "trained": "slow",
+    "trained_lowlevel": "slow",
+    "trained_keras": "slow",
+    "dist": "slow",  # tests/test_install.py: builds the wheel and sdist
+    "reader_python": "slow",  # and fresh virtual environments
+    "kernel_python": "slow",
+}
+SITE_BUILD_TIMEOUT = 300  # seconds: a test may have to build the site first
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
+        for tier in sorted(tiers):
+            item.add_marker(tier)
+        if "site" in tiers and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SITE_BUILD_TIMEOUT))

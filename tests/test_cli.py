@@ -14,6 +14,7 @@ import pytest
 
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
+from alphabet_tutorial.weights import save_weights
 
 
 def run(capsys, *argv):
@@ -80,44 +81,72 @@ def test_console_script_errors_without_traceback():
     assert "Traceback" not in result.stderr
 
 
-def test_train_save_then_predict_and_evaluate_from_the_file(capsys, tmp_path):
-    weights, logs = tmp_path / "lowlevel.npz", tmp_path / "logs"
+@pytest.fixture
+def lowlevel_weights(tmp_path, trained_lowlevel, config):
+    """The session's trained low-level model in a weights file, as `train --save` writes it."""
+    model, _ = trained_lowlevel
+    return save_weights(tmp_path / "lowlevel.npz", model.get_weights(), config, "lowlevel")
+
+
+@pytest.mark.slow
+def test_train_prints_its_accuracy_saves_the_weights_and_writes_logs(capsys, tmp_path):
+    weights, logs = tmp_path / "w.npz", tmp_path / "logs"
     status, out, err = run(
-        capsys, "train", "--impl", "lowlevel", "--save", str(weights), "--logdir", str(logs)
+        capsys,
+        *("train", "--impl", "lowlevel", "--epochs", "2"),
+        *("--save", str(weights), "--logdir", str(logs)),
     )
     assert status == 0
-    assert "lowlevel: 100.0% of every window" in out
-    assert "15/15" in err  # the progress bar reached the last epoch
+    lines = out.splitlines()
+    match = re.fullmatch(
+        r"lowlevel: (\d+\.\d)% of every window right after 2 epochs "
+        r"\(first 100 % at epoch (1|2|never)\), \d+\.\d s of training",
+        lines[0],
+    )
+    assert match, lines[0]
+    assert lines[1:] == [f"TensorBoard logs: {logs / 'lowlevel'}", f"weights saved to {weights}"]
+    assert "2/2" in err  # the progress bar reached the last epoch
     assert any((logs / "lowlevel" / "train").glob("events.out.tfevents.*"))
 
-    status, out, _ = run(capsys, "predict", "abc", "--load", str(weights), "--top", "4")
+    status, out, _ = run(capsys, "evaluate", "--load", str(weights))  # the model it trained
+    assert status == 0 and out.startswith(f"accuracy on all 23 windows: {match[1]}%")
+
+
+def test_predict_and_evaluate_read_a_weights_file(capsys, lowlevel_weights):
+    status, out, _ = run(capsys, "predict", "abc", "--load", str(lowlevel_weights), "--top", "4")
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == "abc -> d" and len(lines) == 5
     probabilities = [float(line.split()[1].rstrip("%")) for line in lines[1:]]
     assert probabilities == sorted(probabilities, reverse=True) and probabilities[0] > 90
 
-    status, out, _ = run(capsys, "evaluate", "--load", str(weights))
+    status, out, _ = run(capsys, "predict", "ABC", "--load", str(lowlevel_weights))
+    assert status == 0 and out.splitlines()[0] == "ABC -> d"
+
+    status, out, _ = run(capsys, "evaluate", "--load", str(lowlevel_weights))
     assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")
 
 
+@pytest.mark.slow
 def test_predict_trains_keras_when_no_weights_are_given(capsys):
-    status, out, err = run(capsys, "predict", "ABC", "--impl", "keras")
-    assert status == 0 and out.splitlines()[0] == "ABC -> d"
-    assert "keras [" in err
-
-
-def test_predict_warns_about_a_window_the_task_never_has(capsys, tmp_path):
-    weights = tmp_path / "w.npz"
-    assert (
-        run(capsys, "train", "--impl", "lowlevel", "--epochs", "1", "--save", str(weights))[0] == 0
+    status, out, err = run(
+        capsys, "predict", "ABC", "--impl", "keras", "--epochs", "1", "--train-size", "64"
     )
-    status, _, err = run(capsys, "predict", "xyz", "--load", str(weights))
+    assert status == 0
+    lines = out.splitlines()
+    assert re.fullmatch(r"ABC -> [a-z]", lines[0]) and len(lines) == 4
+    assert lines[0][-1] == lines[1].split()[0]  # the most likely candidate
+    assert err.startswith("keras ") and "1/1" in err  # the progress bar of its training
+
+
+def test_predict_warns_about_a_window_the_task_never_has(capsys, lowlevel_weights):
+    status, _, err = run(capsys, "predict", "xyz", "--load", str(lowlevel_weights))
     assert status == 0 and "'xyz' is not a window of the task" in err
 
 
+@pytest.mark.slow
 def test_compare_json_has_both_implementations(capsys):
-    status, out, _ = run(capsys, "compare", "--json", "--epochs", "3")
+    status, out, _ = run(capsys, "compare", "--json", "--epochs", "1", "--train-size", "32")
     assert status == 0
     rows = {row["impl"]: row for row in json.loads(out)}
     assert set(rows) == {"lowlevel", "keras"}
@@ -126,6 +155,7 @@ def test_compare_json_has_both_implementations(capsys):
     assert all(np.isfinite(row["train_seconds"]) for row in rows.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
 )

@@ -113,23 +113,28 @@ def with_failing_block(text: str, in_tab: bool) -> str:
     return text.rstrip("\n") + "\n\nA block added by the test:\n\n" + block
 
 
-@pytest.mark.parametrize("in_tab", [False, True], ids=["top-level", "in-a-tab"])
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
-def test_a_failing_block_added_to_a_chapter_fails_the_snippet_tests(chapter, in_tab, tmp_path):
-    page = tmp_path / chapter.name
-    page.write_text(with_failing_block(chapter.read_text(encoding="utf-8"), in_tab))
-    added = [block for block in extract_from_file(page) if block.syntax == "python"][-1]
-    assert added.code == FAILING
-    result = subprocess.run(  # only the added block: the chapter's own blocks run elsewhere
-        [str(BIN / "pytest"), "--codeblocks", "-p", "no:cacheprovider", "-q"]
-        + [f"{page.name}::line {added.lineno}"],
+def test_a_failing_block_added_to_any_chapter_fails_the_snippet_tests(tmp_path):
+    """Every chapter, with a failing block added at the top level and in a tab: one
+    pytest-codeblocks run of only the added blocks (the chapters' own run elsewhere)."""
+    node_ids = []
+    for chapter in CHAPTERS:
+        for in_tab in (False, True):
+            page = tmp_path / f"{'in-a-tab' if in_tab else 'top-level'}-{chapter.name}"
+            page.write_text(with_failing_block(chapter.read_text(encoding="utf-8"), in_tab))
+            added = [block for block in extract_from_file(page) if block.syntax == "python"][-1]
+            assert added.code == FAILING, page.name
+            node_ids.append(f"{page.name}::line {added.lineno}")
+    result = subprocess.run(
+        [str(BIN / "pytest"), "--codeblocks", "-p", "no:cacheprovider", "-q", "-rf", *node_ids],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 failed" in result.stdout
-    assert "a deliberately failing snippet" in result.stdout
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert f"{len(node_ids)} failed in" in result.stdout, output
+    assert all(f"FAILED {node_id} - " in output for node_id in node_ids), output
+    assert output.count("a deliberately failing snippet") >= len(node_ids)  # each one's error
 
 
 def test_a_failing_block_fails_the_strict_build(tmp_path):

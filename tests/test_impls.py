@@ -27,6 +27,7 @@ def test_each_implementation_builds_a_model_that_takes_any_implementations_weigh
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", impls.NAMES)
 def test_each_implementation_trains_through_the_registry(name):
     epochs = []

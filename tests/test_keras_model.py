@@ -85,6 +85,7 @@ def read_events(directory):
     return found, graphs
 
 
+@pytest.mark.slow
 def test_fit_of_a_functional_model_logs_scalars_histograms_and_both_graphs(tmp_path):
     config = Config(epochs=2)
     model, history = keras_model.train(

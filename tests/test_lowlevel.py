@@ -233,6 +233,7 @@ def read_graph(directory: Path) -> list[str]:
     return [node.name for node in graphs[0].node]
 
 
+@pytest.mark.slow
 def test_logdir_gets_scalars_histograms_and_the_train_step_graph(tmp_path):
     config = Config(epochs=2)
     stream = StringIO()

@@ -35,12 +35,14 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_actionlint_finds_no_problem_in_the_workflows():
     result = actionlint()
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("actionlint: 0 problem(s)")
 
 
+@pytest.mark.slow
 def test_actionlint_reports_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text(
