@@ -111,7 +111,10 @@ class LowLevelLSTM(tf.Module):
 
     def set_weights(self, weights) -> None:
         """Assign the five arrays of `get_weights()`; checks every shape before assigning any."""
-        pairs = list(zip(self._ordered(), weights, strict=True))
+        variables = self._ordered()
+        if len(weights) != len(variables):
+            raise ValueError(f"expected {len(variables)} arrays, got {len(weights)}")
+        pairs = list(zip(variables, weights, strict=True))
         for variable, value in pairs:
             if tuple(variable.shape) != np.shape(value):
                 raise ValueError(

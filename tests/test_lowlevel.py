@@ -165,7 +165,7 @@ def test_set_weights_with_a_wrong_shape_raises_and_changes_nothing():
 
 def test_set_weights_with_a_missing_array_raises():
     model = LowLevelLSTM(SMALL)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected 5 arrays, got 4"):
         model.set_weights(model.get_weights()[:4])
 
 

@@ -122,7 +122,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
     before = path.read_bytes()
     weights = model.get_weights()
     weights[2] = Unsavable()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):
         save_weights(path, weights, model.config, "keras")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
@@ -130,6 +130,6 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
 
 def test_save_with_the_wrong_number_of_arrays_is_rejected(tmp_path):
     model = LowLevelLSTM(Config(units=4))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"expected 5 arrays \(lstm_kernel, .*\), got 4"):
         save_weights(tmp_path / "model.npz", model.get_weights()[:4], model.config, "lowlevel")
     assert list(tmp_path.iterdir()) == []
