@@ -25,6 +25,7 @@ def check_output_file(path, what="output file", suffix=None, directory=False) ->
     path = Path(path)
     if suffix is not None and path.suffix != suffix:
         raise ValueError(f"{what} {str(path)!r} must end in {suffix}")
+    reason: str | None
     if path.exists() and path.is_dir() != directory:
         reason = "it is a directory" if path.is_dir() else "it is a file, not a directory"
     elif os.path.ismount(path):

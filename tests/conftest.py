@@ -128,7 +128,9 @@ TIER_FIXTURES = {  # a test using one of these fixtures belongs to that tier
     "reader_python": "slow",  # and fresh virtual environments
     "kernel_python": "slow",
 }
-SITE_BUILD_TIMEOUT = 300  # seconds: a test may have to build the site first
+# Seconds for a test of the site or the screenshots: the first one waits for the build or
+# the capture its module fixture makes (every other test keeps pytest's 60 s).
+LONG_TIMEOUT = 300
 
 
 def pytest_collection_modifyitems(config, items):
@@ -136,5 +138,6 @@ def pytest_collection_modifyitems(config, items):
         tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
         for tier in sorted(tiers):
             item.add_marker(tier)
-        if "site" in tiers and item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(SITE_BUILD_TIMEOUT))
+        long = item.get_closest_marker("site") or item.get_closest_marker("screenshots")
+        if long and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT))
