@@ -226,7 +226,7 @@ def test_the_build_wrote_nothing_into_the_repository(built_site):
         check=True,
     )
     expected = (
-        *("site/", ".venv/", ".ruff_cache/", ".pytest_cache/"),
+        *("site/", ".venv/", ".ruff_cache/", ".mypy_cache/", ".pytest_cache/"),
         *(".ci/node_modules/", "audit/node_modules/"),  # the Node tools, like .venv/
     )
     made = [
