@@ -195,6 +195,7 @@ def test_tensorboard_serves_on_loopback_and_a_signal_stops_it_leaving_nothing(tm
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_predict_from_a_file_writes_nothing_into_the_home_directory(tmp_path):
     from alphabet_tutorial.lowlevel import LowLevelLSTM
     from alphabet_tutorial.weights import save_weights

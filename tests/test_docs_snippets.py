@@ -137,6 +137,7 @@ def test_a_failing_block_added_to_any_chapter_fails_the_snippet_tests(tmp_path):
     assert output.count("a deliberately failing snippet") >= len(node_ids)  # each one's error
 
 
+@pytest.mark.slow
 def test_a_failing_block_fails_the_strict_build(tmp_path):
     """The real configuration, on a one-page site whose page has a failing block."""
     docs = tmp_path / "docs"
