@@ -1,5 +1,6 @@
 """The `alphabet-tutorial` command: each subcommand, and one-line errors with status 2."""
 
+import dataclasses
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from alphabet_tutorial import Config
-from alphabet_tutorial.cli import main
+from alphabet_tutorial.cli import build_parser, config_from, main
 from alphabet_tutorial.weights import save_weights
 
 
@@ -215,3 +216,19 @@ def test_predict_from_a_file_writes_nothing_into_the_home_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("abc -> ")
     assert list(home.rglob("*")) == []  # no ~/.keras/keras.json
+
+
+def test_every_config_field_is_an_option_with_its_comment_as_help(capsys):
+    changed = Config(
+        window=4, units=8, epochs=2, batch_size=16, learning_rate=0.02, train_size=64, seed=3
+    ).replace(wrap=True)
+    argv = ["compare"]
+    for field in dataclasses.fields(Config):
+        option, value = "--" + field.name.replace("_", "-"), getattr(changed, field.name)
+        argv += [option] if value is True else [option, str(value)]
+    assert config_from(build_parser().parse_args(argv)) == changed
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["compare", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for comment in ("letters the model reads before predicting the next one", "Adam's step size"):
+        assert comment in help_text
