@@ -15,7 +15,8 @@ the built commit. The release route needs no git: `{site_url}dist/` + the wheel'
 (`wheel_url`), which the failure line offers too.
 
 Where the package is already importable (the build's own kernels, a reader's venv), the
-cell does nothing. When pip fails, the cell raises an exception whose
+cell installs nothing. Either way it ends with `alphabet_tutorial.env.setup()`, which
+quiets TensorFlow before a later cell imports it. When pip fails, the cell raises an exception whose
 `_render_traceback_` (IPython's hook) is one line, so Jupyter and Colab show that line
 instead of a traceback, and "Run all" stops there.
 """
@@ -33,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 CELL = """\
 # Install the tutorial's companion package, the version this notebook was built from,
-# where it is missing (Colab, a fresh Jupyter). If that fails, the notebook stops here.
+# where it is missing (Colab, a fresh Jupyter); if that fails, the notebook stops here.
+# Then quiet TensorFlow before anything imports it (alphabet_tutorial/env.py).
 import importlib
 import importlib.util
 import subprocess
@@ -60,7 +62,11 @@ if importlib.util.find_spec("alphabet_tutorial") is None:
             f'install it with `pip install "{{PACKAGE}}"`{or_wheel}, '
             "restart the kernel, and run the notebook again."
         )
-    importlib.invalidate_caches()"""
+    importlib.invalidate_caches()
+
+from alphabet_tutorial import env
+
+env.setup()"""
 
 
 def version() -> str:

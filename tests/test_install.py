@@ -136,8 +136,9 @@ sys.path.insert(0, str(REPO / "hooks"))
 from install_cell import install_cell, requirement, wheel_url  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
-# The cell after the install cell: the package, imported from the reader's environment.
-LATER_CELL = "import sys, alphabet_tutorial as at\nprint(at.__file__.startswith(sys.prefix))"
+# The cell after the install cell: the package, imported from the reader's environment,
+# and Keras, which imports TensorFlow (quietly, after the install cell).
+LATER_CELL = "import sys, keras, alphabet_tutorial as at\nprint(at.__file__.startswith(sys.prefix))"
 
 
 def config_installing(package: str) -> dict:
@@ -234,7 +235,7 @@ def test_the_install_cell_installs_the_release_wheel_without_git(kernel_python, 
     )
     assert (install, install_outputs) == ("ok", [])
     assert later == "ok"
-    assert [output.get("text") for output in later_outputs] == ["True\n"]
+    assert later_outputs == [{"type": "stream", "name": "stdout", "text": "True\n"}]  # no stderr
 
 
 def test_the_install_cell_pins_the_built_commit():
