@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import os
 import re
 import threading
 from functools import partial
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mkdocs.exceptions import PluginError
+from test_site_browser import AXE, axe_violations, describe
 
 from alphabet_tutorial import __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
@@ -270,3 +272,24 @@ def encode_prompt_error(text: str, window: int) -> str:
     with pytest.raises(ValueError) as error:
         encode_prompt(text, window)
     return str(error.value)
+
+
+def test_the_working_widget_passes_axe_in_both_schemes(context, site_url):
+    """axe-core (as tests/test_site_browser.py runs it on every page) on the chapter with the
+    widget mounted: showing a chart, then a refusal."""
+    if not AXE.is_file():
+        message = f"axe-core is not installed ({AXE}): run `npm ci --prefix audit`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so the accessibility check must run")
+        pytest.skip(f"{message} (skipped locally only; in CI this fails)")
+    page = context.new_page()
+    page.goto(f"{site_url}keras-implementation/", wait_until="load")
+    box = page.locator("#next-letter-input")
+    box.scroll_into_view_if_needed()
+    page.locator(".next-letter__top").wait_for()
+    problems = []
+    for text in ("abc", "ab1"):
+        box.fill(text)
+        for scheme, violations in axe_violations(page, AXE.read_text(encoding="utf-8")).items():
+            problems += [f"{text!r} [{scheme}] {describe(violation)}" for violation in violations]
+    assert not problems, "\n".join(problems)
