@@ -8,6 +8,7 @@ subcommands that need it, so usage errors answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import inspect
 import json
@@ -172,7 +173,7 @@ def ready_model(config: Config, weights, impl: str):
 
 
 def run_train(args) -> None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file
+    from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
 
     config = config_from(args)
     logdir = args.logdir / args.impl if args.logdir else None
@@ -181,7 +182,8 @@ def run_train(args) -> None:
             check_output_dir(logdir, "log directory")
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
-    model, history = train_impl(args.impl, config, logdir)
+    with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
+        model, history = train_impl(args.impl, config, logdir)
     print(
         f"{args.impl}: {history.eval_accuracy[-1]:.1%} of every window right after "
         f"{config.epochs} epochs (first 100 % at epoch {history.epochs_to_100 or 'never'}), "
@@ -267,7 +269,7 @@ def run_screenshots(args) -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError as error:
         raise UsageError(
-            f"screenshots need the package {error.name!r}: "
+            f"screenshots need the package {(error.name or '').split('.')[0]!r}: "
             "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
         ) from None
     from alphabet_tutorial.browser import find_chromium

@@ -3,9 +3,13 @@ with an exception (library) or exit status 2 and one line (CLI) that names the p
 before any work is done and with nothing written.
 """
 
+import errno
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -14,6 +18,7 @@ import pytest
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
 from alphabet_tutorial.evaluation import predict_next
+from alphabet_tutorial.outputs import removed_on_failure
 from alphabet_tutorial.task import decode, encode_prompt, windows
 from alphabet_tutorial.weights import WEIGHT_NAMES, load_weights, save_weights, weight_shapes
 
@@ -259,3 +264,85 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     assert named.format(tmp=tmp_path) in err
     assert "pickle" not in err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, nothing half-written
+
+
+# --- a read-only and a full file system, for real (tmpfs in a mount namespace) ---------
+
+IN_MOUNT_NAMESPACE = """
+set -e
+mount -t tmpfs -o ro,size=64k tmpfs "$ROOT/ro"
+mount -t tmpfs -o size=64k tmpfs "$ROOT/full"
+dd if=/dev/zero of="$ROOT/full/filler" bs=4k 2>/dev/null || true
+"$@"
+find "$ROOT/full" -type f
+"""
+RUN_COMMANDS = """
+import io, json, sys
+from contextlib import redirect_stderr, redirect_stdout
+from alphabet_tutorial.cli import main
+for argv in json.loads(sys.argv[1]):
+    with redirect_stderr(io.StringIO()) as err, redirect_stdout(io.StringIO()):
+        status = main(argv)
+    print(json.dumps([status, err.getvalue().splitlines()[-1:]]))
+"""
+SMALL = ["--impl", "lowlevel", "--epochs", "1", "--units", "4"]
+FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "alphabet-tutorial: error: "
+    (["train", "--save", "{ro}/w.npz"], 2, "cannot write weights file '{ro}/w.npz': Read-only "),
+    (["train", "--logdir", "{ro}/logs"], 2, "cannot write log directory '{ro}/logs/keras': Read"),
+    (["screenshots", "--out", "{ro}/shots"], 2, "cannot write screenshots directory '{ro}/shots'"),
+    (["train", *SMALL, "--save", "{full}/w.npz"], 1, "'{full}/w.npz': No space left on device"),
+    (["train", *SMALL, "--logdir", "{full}/logs"], 1, "'{full}/logs/lowlevel/train/events.out"),
+]
+
+
+def test_read_only_and_full_file_systems_give_one_line_and_leave_no_file(tmp_path):
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root: unshare -m must work there")
+        pytest.skip("unshare -m (a private mount namespace) is not permitted here")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "full").mkdir()
+    paths = {"ro": tmp_path / "ro", "full": tmp_path / "full"}
+    argvs = [[word.format(**paths) for word in argv] for argv, _, _ in FILESYSTEM_CASES]
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", IN_MOUNT_NAMESPACE, "sh"]
+        + [sys.executable, "-c", RUN_COMMANDS, json.dumps(argvs)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ROOT": str(tmp_path)},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    *lines, files = result.stdout.strip().split("\n", len(FILESYSTEM_CASES))
+    for (argv, status, message), line in zip(FILESYSTEM_CASES, lines, strict=True):
+        assert json.loads(line) == [status, [line_of(message.format(**paths), line)]], argv
+    assert files.split() == [f"{paths['full']}/filler"]  # no weights file, no event file
+
+
+def line_of(expected: str, output: str) -> str:
+    """The one error line, if it starts with "alphabet-tutorial: error: " + `expected`."""
+    (last,) = json.loads(output)[1]
+    prefix = f"alphabet-tutorial: error: {expected}"
+    return last if last.startswith(prefix) else f"{last!r} does not start with {prefix!r}"
+
+
+def test_a_failed_run_removes_what_it_wrote_under_the_log_directory_and_nothing_else(tmp_path):
+    logs, old = tmp_path / "logs", tmp_path / "logs" / "old"
+    old.mkdir(parents=True)
+    (old / "events").write_text("an earlier run")
+    with pytest.raises(OSError, match="No space"):
+        with removed_on_failure(logs):
+            (logs / "new").mkdir()
+            (logs / "new" / "events").write_text("half")
+            (old / "more").write_text("half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "logs",
+        "logs/old",
+        "logs/old/events",
+    ]
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C, SIGTERM: the directories it made go too
+        with removed_on_failure(tmp_path / "made" / "here"):
+            (tmp_path / "made" / "here").mkdir(parents=True)
+            raise KeyboardInterrupt
+    assert not (tmp_path / "made").exists()

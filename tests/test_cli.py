@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 
 import numpy as np
@@ -232,3 +233,139 @@ def test_every_config_field_is_an_option_with_its_comment_as_help(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     for comment in ("letters the model reads before predicting the next one", "Adam's step size"):
         assert comment in help_text
+
+
+# --- screenshots: prerequisites first, and no leftovers when stopped --------------------
+
+WITHOUT_TENSORFLOW = """
+import sys
+{prepare}
+from alphabet_tutorial.cli import main
+status = main(sys.argv[1:])
+assert "tensorflow" not in sys.modules, "TensorFlow was imported before the refusal"
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize(
+    ("prepare", "chromium", "message"),
+    [
+        (
+            "sys.modules['playwright'] = None  # as if the extra were not installed",
+            None,
+            "screenshots need the package 'playwright': "
+            "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)",
+        ),
+        ("", "/nonexistent/chromium", "Chromium not found: install it with `apt-get install"),
+    ],
+    ids=["no-playwright", "no-chromium"],
+)
+def test_screenshots_without_prerequisites_fail_at_once_in_one_line(
+    tmp_path, prepare, chromium, message
+):
+    env = {**os.environ, "CHROMIUM": chromium} if chromium else os.environ
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TENSORFLOW.format(prepare=prepare)]
+        + ["screenshots", "--out", str(tmp_path / "shots")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"alphabet-tutorial: error: {message}")
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    print(f"refused in {seconds:.2f} s (no TensorFlow imported)")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped by PID 1 does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def command_name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            return comm.read().strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("stop", "to_group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGTERM-to-the-command", "SIGINT-to-its-group-like-Ctrl-C"],
+)
+def test_screenshots_stopped_with_chromium_running_leave_no_process_and_no_file(
+    tmp_path, stop, to_group
+):
+    from alphabet_tutorial.browser import find_chromium
+
+    try:
+        find_chromium()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"local run without Chromium (CI installs it): {error}")
+    temporary, out = tmp_path / "tmp", tmp_path / "out"
+    temporary.mkdir()
+    out.mkdir()
+    command = [sys.executable, "-m", "alphabet_tutorial", "screenshots", "--out", str(out / "img")]
+    command += ["--epochs", "1", "--train-size", "64", "--units", "4"]
+    seen: set[int] = set()
+    with subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a shell gives a job
+    ) as cli:
+        try:
+            deadline = time.monotonic() + 300
+            while cli.poll() is None and time.monotonic() < deadline:
+                seen |= descendants(cli.pid)
+                if any("chrom" in command_name(pid) for pid in seen):
+                    break  # training is done, TensorBoard serves, Chromium runs
+                time.sleep(0.2)
+            assert any("chrom" in command_name(pid) for pid in seen), cli.stderr.read()
+            time.sleep(4)  # into the page visits, where Playwright has requests in flight
+            seen |= descendants(cli.pid)
+        finally:
+            if to_group:
+                os.killpg(cli.pid, stop)
+            else:
+                cli.send_signal(stop)
+            out_text, err_text = cli.communicate(timeout=120)
+    assert cli.returncode == 128 + stop
+    assert out_text == ""
+    assert err_text.splitlines()[-1] == f"alphabet-tutorial: stopped by {stop.name}"
+    assert "Traceback" not in err_text and "Future exception" not in err_text
+    assert [pid for pid in seen if alive(pid)] == []  # TensorBoard, data server, Chromium
+    assert list(temporary.iterdir()) == []  # logs, TensorBoard's files, profile, autograph
+    assert list(out.iterdir()) == []  # no staging directory beside --out
