@@ -17,8 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -98,6 +101,10 @@ class TensorBoardServer:
 
     def stop(self) -> None:
         """Terminate TensorBoard's process group by its pid; kill it after a grace period."""
+        with signals_deferred():  # a Ctrl-C now would leave half of it undone
+            self._stop()
+
+    def _stop(self) -> None:
         if self.process is not None:
             _terminate(self.process)
         if self._log is not None:
@@ -173,6 +180,22 @@ class TensorBoardServer:
         return (
             f"\nTensorBoard's log ends with:\n{tail}" if tail else " (TensorBoard logged nothing)"
         )
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP arriving in the body take effect after it (main thread)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _terminate(process: subprocess.Popen, grace: float = 5.0) -> None:
