@@ -36,6 +36,7 @@ BUDGET = 100_000  # bytes: the weights and everything the widget loads
 UNSEEN = ["xyz", "zyx", "aaa", "qwe", "mno" * 3, "ABC", "HIJKLMNO", "XYZ", "dcba"]
 # Text the command line refuses: too short, mixed case, characters that are not letters.
 REFUSED = ["", "a", "ab", "AB", "aBc", "Abc", "ab1", "a c", "abc ", "don't", 'say "a"', "abé"]
+REFUSED += ["ab\tc", "a\u200bb", "ab\\", 'it\'s "a"', "abc\U0001f642"]  # as repr() quotes them
 
 
 def python_answer(model, config, text: str):
