@@ -12,7 +12,8 @@ whole stylesheet is mostly for widgets a static notebook never shows). It drops
 the block mkdocs-jupyter appends after the notebook, which is a Python list printed into
 a `<style>` (not CSS), and the Mermaid code when the page has no Mermaid diagram. It also
 makes the code and output blocks reachable by keyboard (they scroll sideways) and gives
-the copy buttons the role that allows their aria-label. Our own corrections to the
+the copy buttons the role that allows their aria-label, and keeps the notebook pages out
+of the search index (a chapter's notebook repeats the chapter). Our own corrections to the
 notebook styles (contrast) are in `docs/css/extra.css`.
 """
 
@@ -43,6 +44,14 @@ _classes: set[str] = set()  # every class on a notebook page
 def on_pre_build(config) -> None:
     _styles.clear()
     _classes.clear()
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Notebook pages stay out of the search index: each repeats its chapter, and their
+    text was half of the index every page loads."""
+    if getattr(page, "nb_url", None) is not None:
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+    return html
 
 
 def notebook_styles(output: str) -> tuple[str, list[str]]:
