@@ -64,6 +64,7 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
 # --8<-- [end:compile]
 
 
+# --8<-- [start:monitor]
 class EpochMonitor(keras.callbacks.Callback):
     """Times each epoch's training steps, scores every window, drives a progress bar."""
 
@@ -82,6 +83,9 @@ class EpochMonitor(keras.callbacks.Callback):
         self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
         if self.progress is not None:
             self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)
+
+
+# --8<-- [end:monitor]
 
 
 # --8<-- [start:train]
@@ -110,6 +114,7 @@ def train(config: Config = Config(), logdir=None, progress=None, model=None):
 # --8<-- [end:train]
 
 
+# --8<-- [start:graph]
 def write_forward_graph(model: keras.Model, logdir) -> None:
     """Keras 3 logs only the layer graph; add the op graph of one forward pass."""
     forward = tf.function(lambda inputs: model(inputs, training=False))
@@ -117,3 +122,6 @@ def write_forward_graph(model: keras.Model, logdir) -> None:
     graph = forward.get_concrete_function(spec).graph
     with tf.summary.create_file_writer(str(logdir)).as_default():
         tf.summary.graph(graph)
+
+
+# --8<-- [end:graph]

@@ -29,7 +29,7 @@ def glorot_uniform(rng: tf.random.Generator, shape) -> tf.Tensor:
 
 
 def orthogonal(rng: tf.random.Generator, shape) -> tf.Tensor:
-    """A matrix with orthonormal columns, Keras's default for recurrent kernels."""
+    """Orthonormal rows (the recurrent kernel is wider than tall), Keras's recurrent default."""
     q, r = tf.linalg.qr(rng.normal((shape[1], shape[0])))
     q *= tf.sign(tf.linalg.diag_part(r))  # make the decomposition unique
     return tf.transpose(q)

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
+from facts import facts, render
 from fences import parse
 from install_cell import install_cell
 from mkdocs.exceptions import PluginError
@@ -69,7 +70,7 @@ def download_path(src_uri: str) -> str:
 def on_files(files, config):
     sources = []
     for page_file in [file for file in files.documentation_pages() if file.src_uri.endswith(".md")]:
-        text = Path(page_file.abs_src_path).read_text(encoding="utf-8")
+        text = render(Path(page_file.abs_src_path).read_text(encoding="utf-8"), facts())
         if not any(fence.runnable for fence in parse(text)):
             continue
         source = OUT_DIR / "source" / notebook_uri(page_file.src_uri)
