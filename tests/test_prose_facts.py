@@ -1,0 +1,98 @@
+"""Prose follows the code: a chapter states no number that a changed config would leave
+stale. The chapters write `{{ name }}` where a number depends on the code, and
+hooks/facts.py fills it in at build time; here every chapter is rendered through that
+same hook with a changed config, and no number derived from the default one may remain.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from alphabet_tutorial import Config
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "hooks"))
+
+import facts  # noqa: E402
+
+CHAPTERS = sorted((REPO / "docs").glob("*.md"))
+# Every default that shapes a stated number, changed at once (units 32 -> 16, ...).
+CHANGED = Config(window=4, units=16, epochs=10, batch_size=16, train_size=256)
+# Version numbers are not facts of the model ("Keras 3", "TensorFlow 2.16").
+VERSIONS = re.compile(r"\b(?:Keras|Python|TensorFlow|tf\.keras|Keras's)\s+\d+(?:\.\d+)*")
+
+
+def checked_text(markdown: str) -> str:
+    """The chapter as a reader sees it, minus package code included from the source
+    (the source is the truth) and HTML comments; runnable code stays in (it must not
+    hard-code a config value either)."""
+    text = re.sub(r"^\s*--8<--.*$", "", markdown, flags=re.M)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"^\d+\. ", "", text, flags=re.M)  # numbered lists
+    return VERSIONS.sub("", text)
+
+
+def stale_values(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
+    """Facts whose value changes with the config: their old value must not be stated."""
+    skip = {"first_prompt", "first_answer"}  # "abc" and "d" are also ordinary examples
+    return {name: old[name] for name in old if old[name] != new[name] and name not in skip}
+
+
+def occurrences(text: str, value: str) -> list[str]:
+    pattern = rf"(?<![\w.,-]){re.escape(value)}(?![\w]|[.,]\d)"
+    if value in facts.WORDS:  # "three" counts only as a number of letters
+        pattern = rf"\b{value}[ -]letter"
+    return [text[max(m.start() - 40, 0) : m.end() + 40] for m in re.finditer(pattern, text)]
+
+
+def test_the_changed_config_changes_the_facts_it_should():
+    old, new = facts.facts(Config()), facts.facts(CHANGED)
+    stale = stale_values(old, new)
+    for name in ("units", "window", "windows", "parameters", "lstm_parameters", "train_size"):
+        assert name in stale
+    units = CHANGED.units  # an independent count: 4 gates of (26 + units + 1) x units, dense
+    assert new["parameters"] == f"{4 * (26 + units + 1) * units + units * 26 + 26:,}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_no_chapter_states_a_number_of_the_old_config(chapter):
+    old, new = facts.facts(Config()), facts.facts(CHANGED)
+    text = checked_text(facts.render(chapter.read_text(encoding="utf-8"), new))
+    found = {
+        f"{name}={value}": hits
+        for name, value in stale_values(old, new).items()
+        if (hits := occurrences(text, value))
+    }
+    assert not found, f"{chapter.name} states numbers of the old config: {found}"
+
+
+def test_the_placeholders_are_really_used():
+    """Without the hook, the chapters would show the numbers this test looks for."""
+    sources = "".join(chapter.read_text(encoding="utf-8") for chapter in CHAPTERS)
+    used = set(re.findall(facts.PLACEHOLDER, sources))
+    for name in ("window", "units", "windows", "lstm_parameters", "train_size", "epochs"):
+        assert name in used
+
+
+def test_every_placeholder_resolves_and_an_unknown_one_is_an_error():
+    for chapter in CHAPTERS:
+        assert "{{" not in facts.render(chapter.read_text(encoding="utf-8"), facts.facts())
+    with pytest.raises(ValueError, match="unknown fact .*unit_count"):
+        facts.render("{{ unit_count }}", facts.facts())
+
+
+def test_the_screenshots_were_taken_with_the_default_config():
+    """They show the default config (3 unrolled steps, ...): change it, run `make screenshots`."""
+    manifest = json.loads((REPO / "docs/img/tensorboard/manifest.json").read_text())
+    assert manifest["config"] == Config().as_dict(), "stale screenshots: run make screenshots"
+
+
+def test_equations_become_mathml_with_no_script():
+    html = facts.mathml("$$\n\\sigma(x)\n$$\nand \\(h_t\\) inline")
+    assert '<div class="equation"><math' in html and 'display="block"' in html
+    assert "<msub><mi>h</mi><mi>t</mi></msub>" in html and "$$" not in html
