@@ -27,9 +27,13 @@ from fences import parse  # noqa: E402
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 SITE_URL = MKDOCS["site_url"]
 CHAPTERS = {"index": "", "recap": "recap/", "what-is-keras": "what-is-keras/"}
-CHAPTERS |= {"keras-implementation": "keras-implementation/", "conclusions": "conclusions/"}
+CHAPTERS |= {"keras-implementation": "keras-implementation/", "prototyping": "prototyping/"}
+CHAPTERS |= {"conclusions": "conclusions/"}
 # Outbound links a reader may follow (never loaded by the page itself).
 LINK_HOSTS = {urlsplit(SITE_URL).hostname, "colab.research.google.com"}
+# and the documentation and papers the chapters cite
+LINK_HOSTS |= {"keras.io", "www.tensorflow.org", "github.com", "arxiv.org", "doi.org"}
+LINK_HOSTS |= {"proceedings.mlr.press"}
 NOISE = (
     "oneDNN",
     "TF_ENABLE_ONEDNN_OPTS",
