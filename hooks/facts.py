@@ -46,8 +46,8 @@ def computed_facts(config) -> dict[str, str]:
     import tensorflow as tf
 
     from alphabet_tutorial import lowlevel
-    from alphabet_tutorial.compare import code_lines, section
     from alphabet_tutorial.lowlevel import Adam
+    from alphabet_tutorial.sources import code_lines, section
     from alphabet_tutorial.task import NUM_LETTERS, windows
 
     pairs = windows(config.window, config.wrap)

@@ -37,8 +37,10 @@ LINK_HOSTS |= {"proceedings.mlr.press"}
 NOISE = (
     "oneDNN",
     "TF_ENABLE_ONEDNN_OPTS",
-    "cuda",
-    "CUDA",
+    "cuda drivers",  # TensorFlow's GPU noise (the prose may name CUDA itself)
+    "cuInit",
+    "CUDA_ERROR",
+    "factory: Attempting to register",
     "tensorflow/core",
     "I0000",
     "W0000",
