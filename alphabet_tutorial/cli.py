@@ -132,6 +132,17 @@ def port_number(text: str) -> int:
 port_number.__name__ = "port (0 to 65535)"  # argparse names the type in its message
 
 
+def repeat_count(text: str) -> int:
+    """--repeats: training runs per implementation in `compare`, at least 1."""
+    try:
+        repeats = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"repeats must be an integer, got {text!r}") from None
+    if repeats < 1:
+        raise argparse.ArgumentTypeError(f"repeats must be at least 1, got {repeats}")
+    return repeats
+
+
 # --- the model a command works with: loaded from a file, or trained now -------------
 
 
@@ -228,13 +239,13 @@ def run_predict(args) -> None:
 
 
 def run_compare(args) -> None:
-    from alphabet_tutorial.compare import compare, format_table
+    from alphabet_tutorial.compare import compare, format_summary, format_table
 
-    measurements = compare(config_from(args))
+    result = compare(config_from(args), repeats=args.repeats)
     if args.json:
-        print(json.dumps([dataclasses.asdict(m) for m in measurements], indent=2))
+        print(json.dumps(result.as_dict(), indent=2))
     else:
-        print(format_table(measurements))
+        print(format_table(result) + "\n\n" + format_summary(result))
 
 
 def run_tensorboard(args) -> None:
@@ -327,6 +338,9 @@ def build_parser() -> Parser:
     compare = commands.add_parser("compare", help="train both and compare them")
     compare.set_defaults(func=run_compare)
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compare.add_argument(
+        "--repeats", type=repeat_count, default=5, help="runs per implementation, one seed each"
+    )
     add_config_options(compare)
 
     board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")

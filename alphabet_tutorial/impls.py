@@ -21,12 +21,13 @@ class Impl:
     module: str  # the module with `train(config, logdir=None, progress=None)`
     builder: str  # its function or class making an untrained model from a Config
     filename: str  # its source file in the package
-    sections: tuple[str, ...]  # the snippet sections that make up its model and training
+    sections: tuple[str, ...]  # the snippet sections the comparison counts (compare.RULE)
 
-    def train(self, config: Config = Config(), logdir=None, progress=None):
-        """Train from `config`; returns (model, History). Logs to `logdir` if given."""
+    def train(self, config: Config = Config(), logdir=None, progress=None, stop_at_100=False):
+        """Train from `config`; returns (model, History). Logs to `logdir` if given; with
+        `stop_at_100`, stops after the first epoch that gets every window right."""
         module = importlib.import_module(self.module)
-        return module.train(config, logdir=logdir, progress=progress)
+        return module.train(config, logdir=logdir, progress=progress, stop_at_100=stop_at_100)
 
     def build(self, config: Config = Config()):
         """An untrained model: a callable from windows (batch, window, 26) to (batch, 26)."""
@@ -48,7 +49,7 @@ IMPLS = {
             "alphabet_tutorial.lowlevel",
             "LowLevelLSTM",
             "lowlevel.py",
-            ("init", "cell", "model", "adam", "train"),
+            ("init", "cell", "model", "adam", "train", "logging"),
         ),
         Impl(
             "keras",
@@ -56,7 +57,7 @@ IMPLS = {
             "alphabet_tutorial.keras_model",
             "build_sequential",
             "keras_model.py",
-            ("sequential", "compile", "train"),
+            ("sequential", "compile", "monitor", "train", "graph"),
         ),
     )
 }

@@ -68,10 +68,11 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
 class EpochMonitor(keras.callbacks.Callback):
     """Times each epoch's training steps, scores every window, drives a progress bar."""
 
-    def __init__(self, config: Config, history: History, progress=None):
+    def __init__(self, config: Config, history: History, progress=None, stop_at_100=False):
         super().__init__()
         self.history_ = history
         self.progress = progress
+        self.stop_at_100 = stop_at_100
         self.eval_inputs, self.eval_targets = evaluation_set(config)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -83,18 +84,20 @@ class EpochMonitor(keras.callbacks.Callback):
         self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
         if self.progress is not None:
             self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)
+        if self.stop_at_100 and eval_accuracy == 1.0:
+            self.model.stop_training = True
 
 
 # --8<-- [end:monitor]
 
 
 # --8<-- [start:train]
-def train(config: Config = Config(), logdir=None, progress=None, model=None):
+def train(config: Config = Config(), logdir=None, progress=None, model=None, stop_at_100=False):
     """Train the Sequential model (or `model`); returns (model, History)."""
     model = model if model is not None else build_sequential(config)
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     history = History("keras")
-    callbacks = [EpochMonitor(config, history, progress)]
+    callbacks = [EpochMonitor(config, history, progress, stop_at_100)]
     if logdir:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir), histogram_freq=1))
     model.fit(

@@ -46,6 +46,7 @@ def computed_facts(config) -> dict[str, str]:
     import tensorflow as tf
 
     from alphabet_tutorial import lowlevel
+    from alphabet_tutorial.compare import REPEATS
     from alphabet_tutorial.lowlevel import Adam
     from alphabet_tutorial.sources import code_lines, section
     from alphabet_tutorial.task import NUM_LETTERS, windows
@@ -77,6 +78,7 @@ def computed_facts(config) -> dict[str, str]:
         "batches_per_epoch": str(-(-config.train_size // config.batch_size)),
         **{name: f"{value:g}" for name, value in adam_defaults(Adam).items()},
         "cell_lines": str(code_lines(section(inspect.getsource(lowlevel), "cell"))),
+        "repeats": str(REPEATS),
     }
 
 

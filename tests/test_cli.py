@@ -151,13 +151,17 @@ def test_predict_warns_about_a_window_the_task_never_has(capsys, lowlevel_weight
 
 @pytest.mark.slow
 def test_compare_json_has_both_implementations(capsys):
-    status, out, _ = run(capsys, "compare", "--json", "--epochs", "1", "--train-size", "32")
+    status, out, _ = run(
+        capsys, "compare", "--json", "--epochs", "2", "--train-size", "32", "--repeats", "1"
+    )
     assert status == 0
-    rows = {row["impl"]: row for row in json.loads(out)}
+    figures = json.loads(out)
+    rows = figures["impls"]
     assert set(rows) == {"lowlevel", "keras"}
     assert rows["lowlevel"]["parameters"] == rows["keras"]["parameters"] == 8410
     assert rows["lowlevel"]["lines_of_code"] > rows["keras"]["lines_of_code"] > 0
-    assert all(np.isfinite(row["train_seconds"]) for row in rows.values())
+    assert all(len(row["epochs_to_100_per_seed"]) == 1 for row in rows.values())
+    assert np.isfinite(figures["epoch_time_ratio_keras_over_lowlevel"])
 
 
 @pytest.mark.slow

@@ -1,9 +1,14 @@
-"""The comparison: lines of code read from the source, and the table of measurements."""
+"""The comparison: lines of code under one rule, and the measurements, table and summary."""
+
+import re
+from pathlib import Path
 
 import pytest
 
-from alphabet_tutorial import compare, impls, sources
-from alphabet_tutorial.compare import Measurement
+from alphabet_tutorial import Config, compare, impls, sources
+from alphabet_tutorial.compare import Comparison, Run
+
+CONCLUSIONS = Path(__file__).resolve().parent.parent / "docs" / "conclusions.md"
 
 
 def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
@@ -19,34 +24,79 @@ def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
 
 
 def test_lines_of_code_follow_the_snippet_sections_of_the_source():
-    for name, impl in impls.IMPLS.items():
+    for impl in impls.IMPLS.values():
         source = (sources.PACKAGE / impl.filename).read_text()
         expected = sum(sources.code_lines(sources.section(source, s)) for s in impl.sections)
-        assert compare.lines_of_code(name) == expected > 10
+        assert compare.lines_of_code(impl.name) == expected > 10
 
 
-def test_keras_needs_fewer_lines_than_low_level_tensorflow():
-    assert compare.lines_of_code("lowlevel") > 2 * compare.lines_of_code("keras")
+def test_both_sides_count_their_monitoring_and_tensorboard_logging():
+    """The rule: logging and reporting are counted on both sides."""
+    assert "logging" in impls.get("lowlevel").sections
+    assert {"monitor", "graph"} <= set(impls.get("keras").sections)
+    assert compare.lines_of_code("lowlevel") > 1.5 * compare.lines_of_code("keras")
 
 
-def test_missing_section_and_unknown_implementation_are_value_errors():
+def test_the_conclusions_page_shows_exactly_the_counted_sections():
+    shown = re.findall(r'--8<-- "alphabet_tutorial/(\w+\.py):(\w+)"', CONCLUSIONS.read_text())
+    counted = [(impl.filename, name) for impl in impls.IMPLS.values() for name in impl.sections]
+    assert [pair for pair in shown if pair[1] != "table"] == counted
+
+
+def test_missing_section_unknown_implementation_and_bad_repeats_are_value_errors():
     with pytest.raises(ValueError, match="'nowhere'"):
         sources.section("x = 1\n", "nowhere")
     with pytest.raises(ValueError, match="'theano'"):
         compare.lines_of_code("theano")
     with pytest.raises(ValueError, match="'theano'"):
-        compare.measure("theano")
+        compare.one_run("theano", Config())
+    with pytest.raises(ValueError, match="repeats must be a positive integer, got 0"):
+        compare.compare(Config(), repeats=0)
 
 
-def test_table_has_one_row_per_figure_and_a_column_per_implementation():
-    measurements = [
-        Measurement("lowlevel", 120, 8410, 1.84, 3, 1.0),
-        Measurement("keras", 37, 8410, 4.0, None, 0.9565),
-    ]
-    table = compare.format_table(measurements).splitlines()
+def made_up(ratio: float) -> Comparison:
+    def runs(impl, seconds, epochs):
+        return [
+            Run(impl, 7 + r, e, 1.0, [s, s])
+            for r, (s, e) in enumerate(zip(seconds, epochs, strict=True))
+        ]
+
+    result = Comparison(Config(), {"lowlevel": 133, "keras": 61}, {"lowlevel": 8410, "keras": 8410})
+    result.runs = {
+        "lowlevel": runs("lowlevel", [0.010, 0.012, 0.011, 0.020, 0.009], [3, 4, 3, 5, 3]),
+        "keras": runs("keras", [0.011 * ratio] * 5, [3, None, 4, 3, 3]),
+    }
+    result.machine = {"cpu": "Test CPU, 2 logical cores", "load": "1.0", "versions": "v"}
+    return result
+
+
+def test_the_table_gives_medians_and_ranges_over_the_repeats():
+    table = compare.format_table(made_up(3.0)).splitlines()
     assert table[0] == "| Measure | Low-level TensorFlow | Keras |"
-    assert "| Lines of code | 120 | 37 |" in table
+    assert "| Lines of code (one rule, below) | 133 | 61 |" in table
     assert "| Parameters | 8,410 | 8,410 |" in table
-    assert "| Training time (s) | 1.8 | 4.0 |" in table
-    assert "| Epochs to 100 % | 3 | never |" in table
-    assert "| Final accuracy | 100.0% | 95.7% |" in table
+    assert "| Time per epoch, ms: median (range) | 11.0 (9.0 to 20.0) | 33.0 (33.0 to 33.0) |" in (
+        table
+    )
+    assert "| Epochs to 100 %: median (range) | 3 (3 to 5) | 1 of 5 runs never |" in table
+
+
+def test_the_summary_states_the_rule_the_ratio_and_the_machine():
+    summary = compare.format_summary(made_up(3.0))
+    assert compare.RULE in summary
+    assert "ratio Keras / low-level of 3.00" in summary
+    assert "3.0 times as long per epoch" in summary and "unrolled into 3 cell calls" in summary
+    assert "Test CPU, 2 logical cores" in summary and "cuDNN" in summary
+    assert "1.5 times as fast" in compare.format_summary(made_up(1 / 1.5))
+    assert "about the same time" in compare.format_summary(made_up(1.0))
+
+
+def test_a_short_comparison_measures_every_repeat():
+    result = compare.compare(Config(train_size=64, epochs=4), repeats=2)
+    for impl in impls.NAMES:
+        assert [run.seed for run in result.runs[impl]] == [7, 8]
+        for run in result.runs[impl]:
+            stopped = run.epochs_to_100 or 4
+            assert len(run.epoch_seconds) == stopped - 1  # the first epoch is left out
+    assert result.parameters["lowlevel"] == result.parameters["keras"]
+    assert "logical cores" in result.machine["cpu"]
