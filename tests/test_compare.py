@@ -91,12 +91,33 @@ def test_the_summary_states_the_rule_the_ratio_and_the_machine():
     assert "about the same time" in compare.format_summary(made_up(1.0))
 
 
-def test_a_short_comparison_measures_every_repeat():
-    result = compare.compare(Config(train_size=64, epochs=4), repeats=2)
+def test_runs_are_warmed_interleaved_seeded_and_timed_after_their_first_epoch(monkeypatch):
+    """The measuring loop, with training replaced by a recorder (the CLI test trains)."""
+    from alphabet_tutorial.history import History
+
+    calls = []
+
+    def fake_train(self, config, logdir=None, progress=None, stop_at_100=False):
+        calls.append((self.name, config.seed, config.epochs, stop_at_100))
+        history = History(self.name)
+        for epoch in range(3):
+            history.record(1.0, 1.0, 1.0 if epoch == 2 else 0.5, 0.1 * (epoch + 1))
+        return impls.get("lowlevel").build(Config(units=2)), history
+
+    monkeypatch.setattr(impls.Impl, "train", fake_train)
+    result = compare.compare(Config(), repeats=3)
+    warm_up, measured = calls[:2], calls[2:]
+    assert [call[2] for call in warm_up] == [1, 1]
+    assert [(name, seed) for name, seed, _, _ in measured] == [
+        ("lowlevel", 7),
+        ("keras", 7),
+        ("keras", 8),
+        ("lowlevel", 8),
+        ("lowlevel", 9),
+        ("keras", 9),
+    ]
+    assert all(stop for *_, stop in calls)
     for impl in impls.NAMES:
-        assert [run.seed for run in result.runs[impl]] == [7, 8]
-        for run in result.runs[impl]:
-            stopped = run.epochs_to_100 or 4
-            assert len(run.epoch_seconds) == stopped - 1  # the first epoch is left out
-    assert result.parameters["lowlevel"] == result.parameters["keras"]
-    assert "logical cores" in result.machine["cpu"]
+        assert result.epochs_to_100(impl) == [3, 3, 3]
+        assert result.epoch_seconds(impl) == pytest.approx([0.25] * 3)  # median of 0.2, 0.3
+    assert result.ratio() == pytest.approx(1.0)
