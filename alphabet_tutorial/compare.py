@@ -159,9 +159,10 @@ def format_table(result: Comparison) -> str:
 
     def reached(impl: str) -> str:
         epochs = result.epochs_to_100(impl)
-        if None in epochs:
-            return f"{epochs.count(None)} of {len(epochs)} runs never"
-        return spread([float(e) for e in epochs], digits=0)
+        reached = [float(epoch) for epoch in epochs if epoch is not None]
+        if len(reached) < len(epochs):
+            return f"{len(epochs) - len(reached)} of {len(epochs)} runs never"
+        return spread(reached, digits=0)
 
     def accuracy(impl: str) -> str:
         return ", ".join(f"{run.final_accuracy:.0%}" for run in result.runs[impl])
