@@ -295,6 +295,7 @@ FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "alphabet-tu
 ]
 
 
+@pytest.mark.slow
 def test_read_only_and_full_file_systems_give_one_line_and_leave_no_file(tmp_path):
     if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
         if os.environ.get("CI"):

@@ -334,6 +334,8 @@ def command_name(pid: int) -> str:
         return ""
 
 
+@pytest.mark.screenshots  # the whole capture, with its longer timeout
+@pytest.mark.browser
 @pytest.mark.parametrize(
     ("stop", "to_group"),
     [(signal.SIGTERM, False), (signal.SIGINT, True)],

@@ -4,7 +4,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_tensorflow_starts_silently_after_setup(tmp_path):
     """Without a GPU, the `tensorflow` wheel logs CUDA probes on import and on its first op,
     whatever TF_CPP_MIN_LOG_LEVEL says about the former; after env.setup() nothing shows."""
