@@ -11,6 +11,9 @@ export NO_MKDOCS_2_WARNING := 1
 # (tests/conftest.py asks `make -q` the same question before it reuses site/).
 SITE_INPUTS := mkdocs.yml $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
 SITE_STAMP := site/.built
+# Seconds a docs snippet may take (pytest's default is 60): the conclusions' comparison
+# trains both models over several seeds, which a loaded 2-core machine needs longer for.
+SNIPPET_TIMEOUT := 180
 # The fast tier: everything but the built site, the browser, the screenshots and slow tests.
 FAST := not (site or browser or screenshots or slow)
 
@@ -40,7 +43,7 @@ $(LIGHTHOUSE): audit/package-lock.json
 	touch $@
 
 test: lint docs  ## every test: package, CLI, snippets, the site docs built, screenshots, browser
-	$(BIN)/pytest --codeblocks docs/
+	$(BIN)/pytest --codeblocks docs/ --timeout $(SNIPPET_TIMEOUT)
 	$(BIN)/pytest
 
 test-fast: $(STAMP)  ## the fast tier, under 30 s: `make test` runs it and everything else
