@@ -1,89 +1,74 @@
-"""Find the code fences of a chapter the way pytest-codeblocks 0.18 reads them.
+"""The code fences of a chapter, exactly as pytest-codeblocks reads them.
 
-Both hooks share this reading: `execute.py` runs the fences pytest-codeblocks runs, with
-the same chaining (`<!--pytest-codeblocks:cont-->`), and `notebooks.py` turns the same
-fences into notebook cells. Not a hook itself: the hooks import it.
+pytest-codeblocks' own extractor decides which fences run and which share globals
+(`<!--pytest-codeblocks:cont-->` joins a fence to the block before it), so the build
+(`execute.py`), the notebooks (`notebooks.py`) and `pytest --codeblocks` cannot disagree.
+The extractor merges chained fences into one block; the hooks need each fence (to put
+its output under it), so it is read a second time with the chaining markers blanked,
+and each fence is assigned to the block that holds it. The body is taken from the page
+itself: the extractor drops the blank lines of indented fences. Not a hook: the hooks import it.
 """
 
 from __future__ import annotations
 
+import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<info>[^`]*)$")
-COMMENT = re.compile(r"^\s*<!--\s*(?P<body>.*?)\s*-->\s*$")
-SKIP = "pytest.mark.skip"
-CONT = "pytest-codeblocks:cont"
-MARKDOWN_OUTPUT = "output: markdown"  # our marker: render what the block prints as Markdown
+from pytest_codeblocks import extract_from_buffer
+
+CONT = re.compile(r"^[ \t]*<!--[-\s]*pytest-codeblocks:[-\s]*cont[-\s]*-->[ \t]*$", re.M)
+COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+MARKDOWN_OUTPUT = "<!-- output: markdown -->"  # ours: what the block prints is Markdown
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fence:
-    """One fenced block: its lines in the page (0-based, both fence lines included)."""
+    """One fenced block of a page: 0-based line numbers of its opening and closing lines."""
 
     start: int
     end: int
     indent: str
-    ticks: str
-    info: str
+    info: str  # what follows the backticks: python, py title="...", text, ...
     code: str  # the body, with the fence's indentation removed
-    markers: list[str] = field(default_factory=list)  # HTML comments right before it
-
-    @property
-    def runnable(self) -> bool:
-        """A block pytest-codeblocks collects and runs: exactly ```python, not skipped."""
-        return self.ticks.startswith("`") and self.info == "python" and not self.skipped
-
-    @property
-    def skipped(self) -> bool:
-        return any(marker.startswith(SKIP) for marker in self.markers)
-
-    @property
-    def continued(self) -> bool:
-        """Joins the previous block's session, as `<!--pytest-codeblocks:cont-->` does."""
-        return CONT in self.markers
-
-    @property
-    def markdown_output(self) -> bool:
-        return MARKDOWN_OUTPUT in self.markers
+    skipped: bool  # marked <!--pytest.mark.skip...-->
+    runnable: bool  # pytest-codeblocks runs it: ```python (or chained to one), not skipped
+    session: int  # fences with the same session share their globals
+    markdown_output: bool
 
 
 def parse(text: str) -> list[Fence]:
-    """Every fence of a Markdown page, in order, with the comment markers before each."""
+    """Every fence of a Markdown page, in order."""
+    blocks = extract_from_buffer(io.StringIO(text))  # what pytest-codeblocks runs
+    starts = [block.lineno for block in blocks]
     lines = text.splitlines()
-    fences, markers, number = [], [], 0
-    while number < len(lines):
-        line = lines[number]
-        comment = COMMENT.match(line)
-        opening = FENCE_OPEN.match(line)
-        if comment:
-            markers.append(comment.group("body"))
-        elif opening:
-            indent, ticks = opening.group("indent"), opening.group("ticks")
-            end = number + 1
-            while end < len(lines) and not lines[end].lstrip().startswith(ticks):
-                end += 1
-            if end == len(lines):
-                raise ValueError(f"the fence opened on line {number + 1} is never closed")
-            body = [
-                body_line[len(indent) :] if body_line.startswith(indent) else body_line.lstrip()
-                for body_line in lines[number + 1 : end]
-            ]
-            code = "\n".join(body) + "\n" if body else ""
-            info = opening.group("info").strip()
-            fences.append(Fence(number, end, indent, ticks, info, code, markers))
-            markers, number = [], end
-        number += 1
+    fences = []
+    for fence in extract_from_buffer(io.StringIO(CONT.sub("", text))):
+        session = max(n for n, start in enumerate(starts) if start <= fence.lineno)
+        block = blocks[session]
+        skipped = any(mark.startswith("pytest.mark.skip") for mark in block.marks)
+        start = fence.lineno - 1
+        above = start - 1
+        while above >= 0 and COMMENT.match(lines[above]):
+            above -= 1
+        line = lines[start]
+        indent = line[: len(line) - len(line.lstrip())]
+        ticks = line.strip()[: len(line.strip()) - len(line.strip().lstrip("`"))]
+        end = next(n for n in range(start + 1, len(lines)) if lines[n].lstrip().startswith(ticks))
+        body = [
+            s[len(indent) :] if s.startswith(indent) else s.lstrip() for s in lines[start + 1 : end]
+        ]
+        fences.append(
+            Fence(
+                start=start,
+                end=end,
+                indent=indent,
+                info=fence.syntax or "",
+                code="".join(s + "\n" for s in body),
+                skipped=skipped,
+                runnable=block.syntax == "python" and not skipped,
+                session=session,
+                markdown_output=MARKDOWN_OUTPUT in (s.strip() for s in lines[above + 1 : start]),
+            )
+        )
     return fences
-
-
-def sessions(fences: list[Fence], prefix: str) -> dict[int, str]:
-    """A session name per runnable fence (by start line): a new one unless it continues."""
-    names, count = {}, 0
-    for fence in fences:
-        if not fence.runnable:
-            continue
-        if not fence.continued or not names:
-            count += 1
-        names[fence.start] = f"{prefix}-{count}"
-    return names

@@ -1,32 +1,31 @@
-"""Generate one notebook per chapter from the chapter's own fences, for mkdocs-jupyter.
+"""One notebook per chapter, made from the chapter, holding this build's outputs.
 
-Each runnable ```python fence becomes a code cell and the prose between them becomes
-Markdown cells (Material's tabs and admonitions flattened to plain Markdown, package
-code included from its snippet sections, links pointed at the published chapters). A
-first cell installs the companion package where it is missing (Colab). The notebooks
-are written to a temporary directory, never into docs/, and added to the build as
-`notebooks/<chapter>.ipynb`.
+What is ours is flattening Material's Markdown to what Jupyter renders: content tabs
+become bold titles, admonitions block quotes, images a pointer to the chapter, links to
+other chapters links to the published site, and the chapter's runnable fences (read as
+pytest-codeblocks reads them) plain ```python fences. pymdownx.snippets expands the
+package code the chapter includes, and jupytext turns the flat Markdown into cells.
+Before the chapter's cells come a title, the cell that installs the companion package
+where it is missing (Colab), and a cell that quiets TensorFlow before anything imports it.
 
-They are executed at every build, never from a cache: one nbconvert process runs them
-in the background while the pages render (their blocks run in the MkDocs process), so
-the two halves of the work share the two cores. A cell that raises stops it, and the
-build fails with the cell's traceback when the notebook's page is reached. mkdocs-jupyter
-then renders each executed notebook as a page and copies the .ipynb, outputs included,
-beside it, where the chapter's buttons link to it.
+The code runs once per build, in hooks/execute.py: each code cell gets the output its
+fence printed on the page. Cell ids are the cells' positions and nothing records a time,
+so the same sources make byte-identical notebooks. They are written to a temporary
+directory, never into docs/, and added to the build as `notebooks/<chapter>.ipynb`;
+mkdocs-jupyter renders each as a page and copies the .ipynb beside it for download.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
+import jupytext
+import markdown
 import nbformat
 from facts import facts, render
 from fences import parse
@@ -35,11 +34,6 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from alphabet_tutorial.sources import section
-
-OUT_DIR = Path(tempfile.mkdtemp(prefix="alphabet-notebooks-"))
-atexit.register(shutil.rmtree, OUT_DIR, ignore_errors=True)
-INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
 TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
@@ -47,7 +41,6 @@ ADMONITION = re.compile(
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)")
 LINK = re.compile(r"\]\((?P<page>[\w-]+)\.md(?P<anchor>#[\w-]+)?\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
-EXECUTION: dict = {}  # the background nbconvert process and what it reported
 
 
 def notebook_name(src_uri: str) -> str:
@@ -68,71 +61,37 @@ def download_path(src_uri: str) -> str:
 
 @event_priority(100)  # before mkdocs-jupyter's on_files picks the notebooks up
 def on_files(files, config):
-    sources = []
-    for page_file in [file for file in files.documentation_pages() if file.src_uri.endswith(".md")]:
-        text = render(Path(page_file.abs_src_path).read_text(encoding="utf-8"), facts())
-        if not any(fence.runnable for fence in parse(text)):
-            continue
-        source = OUT_DIR / "source" / notebook_uri(page_file.src_uri)
-        source.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(chapter_notebook(text, page_file.src_uri, config), source)
-        sources.append(source)
-        files.append(
-            File(
-                notebook_uri(page_file.src_uri),  # where the executed notebook will be
-                src_dir=str(OUT_DIR),
-                dest_dir=config["site_dir"],
-                use_directory_urls=config["use_directory_urls"],
-            )
-        )
-    execute_in_background(sources, OUT_DIR / "notebooks")
+    """Announce a notebook for every chapter with runnable code (written once it has run)."""
+    out_dir = tempfile.mkdtemp(prefix="alphabet-notebooks-")
+    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    for chapter in [file for file in files.documentation_pages() if file.src_uri.endswith(".md")]:
+        text = Path(chapter.abs_src_path).read_text(encoding="utf-8")
+        if any(fence.runnable for fence in parse(text)):
+            uri = notebook_uri(chapter.src_uri)
+            files.append(File(uri, out_dir, config["site_dir"], config["use_directory_urls"]))
     return files
 
 
-def execute_in_background(sources: list[Path], out_dir: Path) -> None:
-    """Start one nbconvert process that executes `sources` in order into `out_dir`."""
-    stop_execution()
-    log = tempfile.TemporaryFile(mode="w+")
-    command = [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute"]
-    command += ["--ExecutePreprocessor.timeout=600", "--output-dir", str(out_dir)]
-    process = subprocess.Popen(
-        [*command, *map(str, sources)], stdout=log, stderr=subprocess.STDOUT, env=os.environ
-    )
-    EXECUTION.update(process=process, log=log, failure=None)
+@event_priority(-100)  # after hooks/execute.py has run the chapter's code
+def on_page_markdown(markdown_text, page, config, files):
+    """Write the chapter's notebook with its outputs; tell the template where it is."""
+    notebook_file = files.get_file_from_path(notebook_uri(page.file.src_uri))
+    if not page.file.src_uri.endswith(".md") or notebook_file is None:
+        return markdown_text
+    source = render(Path(page.file.abs_src_path).read_text(encoding="utf-8"), facts())
+    notebook = chapter_notebook(source, page.file.src_uri, config)
+    fill_outputs(notebook, page.meta.get("code_outputs", []), page.file.src_uri)
+    Path(notebook_file.abs_src_path).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, notebook_file.abs_src_path)
+    page.meta["notebook"] = download_path(page.file.src_uri)
+    page.meta["colab"] = colab_url(config, download_path(page.file.src_uri))
+    return markdown_text
 
 
-def stop_execution() -> None:
-    process = EXECUTION.get("process")
-    if process is not None and process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-atexit.register(stop_execution)
-
-
-@event_priority(100)
 def on_pre_page(page, config, files):
-    """A notebook page waits for the executed notebooks; a failed execution fails the build."""
-    if not page.file.src_uri.startswith("notebooks/") or "process" not in EXECUTION:
-        return page
-    if EXECUTION["failure"] is None:
-        EXECUTION["process"].wait()
-        EXECUTION["log"].seek(0)
-        report = EXECUTION["log"].read()
-        EXECUTION["failure"] = report if EXECUTION["process"].returncode else ""
-    if EXECUTION["failure"]:
-        raise PluginError(f"executing the chapter notebooks failed:\n{EXECUTION['failure']}")
+    if page.file.src_uri.startswith("notebooks/") and not Path(page.file.abs_src_path).exists():
+        raise PluginError(f"{page.file.src_uri} was not written: its chapter did not render")
     return page
-
-
-def on_page_markdown(markdown, page, config, files):
-    """Tell the template (overrides/partials/actions.html) where the chapter's notebook is."""
-    chapter = page.file.src_uri.endswith(".md")
-    if chapter and files.get_file_from_path(notebook_uri(page.file.src_uri)) is not None:
-        page.meta["notebook"] = download_path(page.file.src_uri)
-        page.meta["colab"] = colab_url(config, download_path(page.file.src_uri))
-    return markdown
 
 
 def colab_url(config, path: str) -> str:
@@ -144,38 +103,30 @@ def colab_url(config, path: str) -> str:
 
 
 def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
+    """The chapter as a notebook, without outputs."""
     page_url = urljoin(config["site_url"], page_path(src_uri))
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
+    intro = (lines[title] + "\n\n" if title >= 0 else "") + (
+        f"*Generated from the chapter [{page_url}]({page_url}) of the tutorial "
+        f"“{config['site_name']}”. Run the cells in order.*"
+    )
+    chapter = jupytext.reads(flatten(lines[title + 1 :], config), fmt="md")
     cells = [
-        nbformat.v4.new_markdown_cell(
-            (lines[title] + "\n\n" if title >= 0 else "")
-            + f"*Generated from the chapter [{page_url}]({page_url}) of the tutorial "
-            f"“{config['site_name']}”. Run the cells in order.*"
-        ),
+        nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
+        nbformat.v4.new_code_cell(quiet_cell()),
     ]
-    prose_start = title + 1
-    for fence in parse(text):
-        prose = lines[prose_start : fence.start]
-        if fence.runnable:
-            add_markdown(cells, prose, config)
-            cells.append(nbformat.v4.new_code_cell(fence.code.rstrip("\n")))
+    for cell in chapter.cells:  # neighbouring Markdown cells read better as one
+        if cell.cell_type == cells[-1].cell_type == "markdown":
+            cells[-1].source += "\n\n" + cell.source
+        elif cell.cell_type == "code":
+            cells.append(nbformat.v4.new_code_cell(cell.source))
         else:
-            shown = ["```" + (fence.info.split()[0] if fence.info else "")]
-            shown += [*expand_includes(fence.code), "```"]
-            add_markdown(cells, prose + shown, config)
-            prose_start = fence.end + 1
-            continue
-        prose_start = fence.end + 1
-    add_markdown(cells, lines[prose_start:], config)
-    merged = []
-    for cell in cells:  # neighbouring Markdown cells read better as one
-        if merged and cell.cell_type == merged[-1].cell_type == "markdown":
-            merged[-1].source += "\n\n" + cell.source
-        else:
-            merged.append(cell)
-    notebook = nbformat.v4.new_notebook(cells=merged)
+            cells.append(nbformat.v4.new_markdown_cell(cell.source))
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number}"  # stable: the same chapter gives the same notebook
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -185,48 +136,76 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     return notebook
 
 
+def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None:
+    """Give the chapter's code cells (after the two set-up cells) what their fences printed."""
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"][2:]
+    sources = [cell.source for cell in code_cells]
+    if sources != [code.rstrip("\n") for code, _ in outputs]:
+        raise PluginError(
+            f"the code cells of {notebook_uri(src_uri)} are not the fences that ran on "
+            f"{src_uri}: {len(sources)} cells, {len(outputs)} fences"
+        )
+    for count, (cell, (_, output)) in enumerate(zip(code_cells, outputs, strict=True), start=1):
+        cell.execution_count = count
+        if output:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+
+
+def quiet_cell() -> str:
+    return (
+        "# Quiet TensorFlow's start-up messages: this must run before anything imports it.\n"
+        "import os\n"
+        "\n"
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")\n'
+        'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")'
+    )
+
+
 def page_path(src_uri: str) -> str:
     stem = Path(src_uri).stem
     return "" if stem == "index" else f"{stem}/"
 
 
-def expand_includes(code: str) -> list[str]:
-    """The body of a display fence, with `--8<--` includes replaced by the package code."""
-    out = []
-    for line in code.splitlines():
-        include = INCLUDE.match(line)
-        if include is None:
-            out.append(line)
+def flatten(lines: list[str], config) -> str:
+    """Material's Markdown as plain Markdown: runnable fences become ```python at the margin,
+    every other fence a display fence (inside a block quote when an admonition holds it)."""
+    snippets = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
+    ).preprocessors["snippet"]
+    lines = snippets.run(lines)
+    out: list[str] = []
+    quote = None  # the indentation of the admonition being quoted
+    number = 0
+    fences = {fence.start: fence for fence in parse("\n".join(lines) + "\n")}
+    while number < len(lines):
+        line = lines[number]
+        indent = len(line) - len(line.lstrip())
+        if quote is not None and line.strip() and indent <= quote:
+            quote = None
+            while out and out[-1] == ">":  # the quote ends with its last line of text
+                out[-1] = ""
+        fence = fences.get(number)
+        if fence is not None and fence.runnable:
+            out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
+            quote, number = None, fence.end + 1
             continue
-        source = Path(include["path"]).read_text(encoding="utf-8")
-        if include["section"]:
-            source = section(source, include["section"])
-        shown = source.rstrip("\n").splitlines()
-        margin = min((len(s) - len(s.lstrip()) for s in shown if s.strip()), default=0)
-        out += [s[margin:] for s in shown]
-    return out
-
-
-def add_markdown(cells: list, lines: list[str], config) -> None:
-    """Material's Markdown, flattened to what Jupyter renders."""
-    out, quote_indent, in_fence = [], None, False
-    for line in lines:
-        if line.startswith("```"):  # only display fences, already dedented, reach here
-            in_fence = not in_fence
-        elif in_fence:
-            out.append("> " + line if quote_indent is not None else line)
+        if fence is not None:
+            info = line.strip().lstrip("`~").split()
+            shown = ["```" + ("py" if info[:1] == ["python"] else "".join(info[:1]))]
+            shown += [*fence.code.rstrip("\n").splitlines(), "```"]
+            out += ["> " + s if quote is not None else s for s in shown]
+            number = fence.end + 1
             continue
+        number += 1
         if COMMENT.match(line):
             continue
-        indent = len(line) - len(line.lstrip())
-        if quote_indent is not None and line.strip() and indent <= quote_indent:
-            quote_indent = None
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
         if tab:
             line = f"**{tab['title']}**"
         elif admonition:
-            quote_indent = len(admonition["indent"])
+            quote = len(admonition["indent"])
             line = f"**{admonition['title'] or admonition['kind'].capitalize()}**"
         else:
             line = line.lstrip()
@@ -235,8 +214,5 @@ def add_markdown(cells: list, lines: list[str], config) -> None:
             lambda m: f"]({urljoin(config['site_url'], page_path(m['page']))}{m['anchor'] or ''})",
             line,
         )
-        out.append(("> " + line if line else ">") if quote_indent is not None else line)
-    source = "\n".join(out).strip()
-    source = re.sub(r"\n{3,}", "\n\n", source)
-    if source:
-        cells.append(nbformat.v4.new_markdown_cell(source))
+        out.append(("> " + line if line else ">") if quote is not None else line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"

@@ -24,7 +24,7 @@ CHAPTERS = sorted(DOCS.glob("*.md"))
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "hooks"))
 
-from fences import parse, sessions  # noqa: E402
+from fences import parse  # noqa: E402
 
 PYTHON_LIKE = {"python", "py", "python3", "py3", "pycon", "ipython", "ipython3"}
 # Fences that pytest-codeblocks would run as shell commands: none on our pages.
@@ -76,14 +76,16 @@ def test_every_python_like_fence_is_collected_or_a_package_include(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
 def test_the_build_runs_exactly_the_blocks_pytest_runs(chapter):
-    """The hook's sessions, joined, are pytest-codeblocks' tests, in the same order."""
-    fences = parse(chapter.read_text(encoding="utf-8"))
-    names = sessions(fences, "page")
-    by_session: dict[str, str] = {}
-    for fence in fences:
+    """The hook's sessions, joined, are pytest-codeblocks' python tests, in the same order."""
+    by_session: dict[int, str] = {}
+    for fence in parse(chapter.read_text(encoding="utf-8")):
         if fence.runnable:
-            by_session[names[fence.start]] = by_session.get(names[fence.start], "") + fence.code
-    collected = [block.code for block in extract_from_file(chapter) if block.syntax == "python"]
+            by_session[fence.session] = by_session.get(fence.session, "") + fence.code
+    collected = [
+        block.code
+        for block in extract_from_file(chapter)
+        if block.syntax == "python" and not any("skip" in mark for mark in block.marks)
+    ]
     assert [code_lines(code) for code in collected] == [
         code_lines(code) for code in by_session.values()
     ]
@@ -96,13 +98,13 @@ def code_lines(code: str) -> list[str]:
 
 def test_a_continued_block_follows_a_python_block():
     """`cont` joins the previous fence of any kind: after a display fence it would vanish."""
-    problems = []
-    for chapter in CHAPTERS:
-        fences = parse(chapter.read_text(encoding="utf-8"))
-        for previous, fence in zip([None, *fences], fences, strict=False):
-            if fence.continued and (previous is None or not previous.runnable):
-                problems.append(f"{chapter.name}:{fence.start + 1}")
-    assert not problems, f"cont after a non-python fence: {problems}"
+    problems = [
+        f"{chapter.name}:{fence.start + 1}"
+        for chapter in CHAPTERS
+        for fence in parse(chapter.read_text(encoding="utf-8"))
+        if fence.info == "python" and not fence.runnable and not fence.skipped
+    ]
+    assert not problems, f"a ```python fence that would not run: {problems}"
 
 
 def with_failing_block(text: str, in_tab: bool) -> str:
@@ -162,5 +164,6 @@ def test_a_failing_block_fails_the_strict_build(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    assert "Execution of python code block" in output  # markdown-exec, on the page
+    added = len(text.splitlines()) + 6  # the line of the added block's fence, in its tab
+    assert f"docs/index.md, line {added}: the code block raised RuntimeError" in output
     assert "a deliberately failing snippet" in output
