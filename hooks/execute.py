@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import traceback
 from pathlib import Path
 
@@ -23,11 +24,14 @@ from mkdocs.exceptions import PluginError
 
 
 def on_startup(command, dirty) -> None:
-    # Before any fence imports Keras or TensorFlow.
+    # Before any fence imports Keras or TensorFlow. TensorFlow writes a module to the
+    # temporary directory for each tf.function and deletes it at exit: no bytecode of it
+    # may stay behind.
     import atexit
     import shutil
     import tempfile
 
+    sys.dont_write_bytecode = True
     keras_home = tempfile.mkdtemp(prefix="keras-home-")
     atexit.register(shutil.rmtree, keras_home, ignore_errors=True)
     os.environ["KERAS_HOME"] = keras_home

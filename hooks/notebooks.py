@@ -6,7 +6,8 @@ other chapters links to the published site, and the chapter's runnable fences (r
 pytest-codeblocks reads them) plain ```python fences. pymdownx.snippets expands the
 package code the chapter includes, and jupytext turns the flat Markdown into cells.
 Before the chapter's cells come a title, the cell that installs the companion package
-where it is missing (Colab), and a cell that quiets TensorFlow before anything imports it.
+where it is missing (Colab), and a cell that quiets TensorFlow before anything imports it
+and keeps its tf.function modules from leaving bytecode in the temporary directory.
 
 The code runs once per build, in hooks/execute.py: each code cell gets the output its
 fence printed on the page. Cell ids are the cells' positions and nothing records a time,
@@ -153,11 +154,14 @@ def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None
 
 def quiet_cell() -> str:
     return (
-        "# Quiet TensorFlow's start-up messages: this must run before anything imports it.\n"
+        "# Before anything imports TensorFlow: quiet its start-up messages, and keep Python\n"
+        "# from caching the modules TensorFlow writes to the temporary directory for each\n"
+        "# tf.function (it deletes the modules at exit, but not their bytecode).\n"
         "import os\n"
+        "import sys\n"
         "\n"
-        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")\n'
-        'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")'
+        'os.environ |= {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}\n'
+        "sys.dont_write_bytecode = True"
     )
 
 
