@@ -81,3 +81,21 @@ def setup(private_keras_home: bool = False) -> None:
         keras_home = tempfile.mkdtemp(prefix="keras-home-")
         atexit.register(shutil.rmtree, keras_home, ignore_errors=True)
         os.environ["KERAS_HOME"] = keras_home
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and let it probe for GPUs with stderr silenced at the file
+    descriptor: the `tensorflow` wheel reports a missing CUDA driver there before its
+    logging settings apply (TF_CPP_MIN_LOG_LEVEL cannot hide it), and Jupyter shows it
+    as an error output. For notebooks, after `setup()`; errors still raise as usual."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -14,31 +14,26 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import sys
 import traceback
 from pathlib import Path
 
 from fences import Fence, parse
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+from alphabet_tutorial import env
 
 
 def on_startup(command, dirty) -> None:
     # Before any fence imports Keras or TensorFlow. TensorFlow writes a module to the
-    # temporary directory for each tf.function and deletes it at exit: no bytecode of it
-    # may stay behind.
-    import atexit
-    import shutil
-    import tempfile
-
+    # temporary directory for each tf.function and deletes it at exit: Python must not
+    # leave its bytecode behind there.
+    env.setup(private_keras_home=True)
     sys.dont_write_bytecode = True
-    keras_home = tempfile.mkdtemp(prefix="keras-home-")
-    atexit.register(shutil.rmtree, keras_home, ignore_errors=True)
-    os.environ["KERAS_HOME"] = keras_home
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
+@event_priority(50)  # before other hooks change the page: it is what pytest-codeblocks reads
 def on_page_markdown(markdown: str, page, config, files) -> str:
     path = Path(config["docs_dir"]).name + "/" + page.file.src_uri
     fences = [fence for fence in parse(markdown) if fence.runnable]

@@ -157,10 +157,12 @@ def quiet_cell() -> str:
         "# Before anything imports TensorFlow: quiet its start-up messages, and keep Python\n"
         "# from caching the modules TensorFlow writes to the temporary directory for each\n"
         "# tf.function (it deletes the modules at exit, but not their bytecode).\n"
-        "import os\n"
         "import sys\n"
         "\n"
-        'os.environ |= {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}\n'
+        "from alphabet_tutorial import env\n"
+        "\n"
+        "env.setup()\n"
+        "env.import_tensorflow_quietly()\n"
         "sys.dont_write_bytecode = True"
     )
 

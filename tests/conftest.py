@@ -85,6 +85,27 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
+# --- the release files (tests/test_install.py, tests/test_notebooks.py) ----------------
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory) -> Path:
+    """The sdist, and the wheel built from it, exactly as `make dist` builds them (once
+    per session)."""
+    out = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)]
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, f"python -m build failed:\n{built.stdout[-3000:]}{built.stderr}"
+    (out / "build.log").write_text(built.stdout + built.stderr)
+    return out
+
+
+@pytest.fixture(scope="session")
+def wheel(dist) -> Path:
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
 # --- headless Chromium (tests/test_site_browser.py, tests/test_widget.py) -----------------
 
 

@@ -34,23 +34,6 @@ PIP_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
 PIP_ENV |= {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
-@pytest.fixture(scope="session")
-def dist(tmp_path_factory) -> Path:
-    """The sdist, and the wheel built from it, exactly as `make dist` builds them."""
-    out = tmp_path_factory.mktemp("dist")
-    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)]
-    built = subprocess.run(command, capture_output=True, text=True)
-    assert built.returncode == 0, f"python -m build failed:\n{built.stdout[-3000:]}{built.stderr}"
-    (out / "build.log").write_text(built.stdout + built.stderr)
-    return out
-
-
-@pytest.fixture(scope="session")
-def wheel(dist) -> Path:
-    (wheel,) = dist.glob("*.whl")
-    return wheel
-
-
 def runtime_requirements(wheel: Path) -> list[Requirement]:
     name = wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
     with zipfile.ZipFile(wheel) as archive:

@@ -9,105 +9,76 @@ of its own. The kernel is reached over IPC, so no network is needed, loopback in
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import sysconfig
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from packaging.requirements import Requirement
+from venvs import fresh_venv
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["home", "recap", "what-is-keras", "keras-implementation", "conclusions"]
-# Run by the reader's Python: execute one notebook in a fresh kernel, over IPC.
-RUNNER = """
-import sys
-import nbformat
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 
-source, target, sockets = sys.argv[1:]
-notebook = nbformat.read(source, as_version=4)
-kernel = KernelManager(
-    kernel_name="python3",
-    transport="ipc",
-    ip=f"{sockets}/kernel",
-    connection_file=f"{sockets}/kernel.json",
-    shutdown_wait_time=60,  # a graceful exit runs the kernel's atexit clean-ups
-)
-NotebookClient(notebook, km=kernel, timeout=300, allow_errors=True).execute()
-kernel.shutdown_kernel()  # the client does not stop a kernel it was given
-nbformat.write(notebook, target)
-"""
+NOTEBOOKS = ["home", "recap", "what-is-keras", "keras-implementation", "conclusions"]
 
 
 @pytest.fixture(scope="session")
-def reader_python(tmp_path_factory) -> Path:
-    """A venv holding the package from a wheel built once from this tree. The heavy
-    dependencies (TensorFlow, Keras, Jupyter) come from the project's environment
-    through a .pth file, so nothing is downloaded or copied."""
-    root = tmp_path_factory.mktemp("reader")
-    source = root / "source"  # a copy, so the build leaves nothing in the work tree
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(
-        REPO / "alphabet_tutorial",
-        source / "alphabet_tutorial",
-        ignore=shutil.ignore_patterns("__pycache__"),
+def reader_python(tmp_path_factory, wheel) -> Path:
+    """A reader's venv: a fresh venv holding a Jupyter kernel and the package's
+    dependencies (linked in by tests/venvs.py), and the package installed from the wheel."""
+    requirements = map(Requirement, metadata.requires("alphabet-tutorial") or [])
+    needs = [r.name for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
+    python = fresh_venv(
+        tmp_path_factory.mktemp("notebook-reader") / "venv", ["ipykernel", "pip", *needs]
     )
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", root / "dist", source],
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", wheel],
+        env={
+            "PATH": os.defpath,
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
         check=True,
         capture_output=True,
     )
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", root / "venv"], check=True)
-    python = root / "venv" / "bin" / "python"
-    site_packages = Path(
-        subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
-    wheel = next((root / "dist").glob("alphabet_tutorial-*.whl"))
-    subprocess.run(
-        [*pip, "install", "--no-deps", "--no-index", "--target", site_packages, wheel],
-        check=True,
-        capture_output=True,
-    )
-    # A plain path line: the project's editable install (a .pth there) is not processed.
-    (site_packages / "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"])
     return python
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir()
-    return path
-
-
 def run_as_reader(python: Path, notebook: Path, root: Path) -> tuple[nbformat.NotebookNode, list]:
-    """The executed notebook, and what its run left in its temporary directory."""
-    home, cwd, tmp = _mkdir(root / "home"), _mkdir(root / "cwd"), _mkdir(root / "tmp")
-    sockets = _mkdir(root / "sockets")
-    env = {"PATH": os.defpath, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8"}
-    result = subprocess.run(
-        [python, "-c", RUNNER, notebook, root / "executed.ipynb", sockets],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    """`notebook` executed in a fresh kernel of `python`, and what the run left in its
+    working and temporary directories. The kernel gets a fresh HOME, an empty working
+    directory, a temporary directory of its own and nothing else of this environment."""
+    home, cwd, tmp = (root / "home", root / "cwd", root / "tmp")
+    for directory in (home, cwd, tmp, root / "kernels" / "reader"):
+        directory.mkdir(parents=True)
+    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec = {"argv": argv, "display_name": "reader", "language": "python"}
+    (root / "kernels" / "reader" / "kernel.json").write_text(json.dumps(spec))
+    kernel = KernelManager(
+        kernel_name="reader",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(root / "kernels")]),
+        transport="ipc",  # no network needed, not even loopback
+        ip=str(root / "kernel"),
+        connection_file=str(root / "kernel.json"),
+        shutdown_wait_time=60,  # a graceful exit runs the kernel's atexit clean-ups
     )
-    assert result.returncode == 0, result.stderr[-4000:]
+    executed = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(executed, km=kernel, timeout=300, allow_errors=True)
+    env = {"PATH": os.defpath, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8"}
+    try:
+        client.execute(env=env, cwd=str(cwd))
+    finally:
+        kernel.shutdown_kernel()  # the client does not stop a kernel it was given
     left = sorted(str(path.relative_to(root)) for path in [*tmp.iterdir(), *cwd.iterdir()])
-    return nbformat.read(root / "executed.ipynb", as_version=4), left
+    return executed, left
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +105,7 @@ def test_the_reader_runs_the_wheel_not_the_work_tree(reader_python, tmp_path):
         check=True,
     ).stdout.strip()
     assert Path(located).is_relative_to(reader_python.parent.parent), located
+    assert not Path(located).is_relative_to(REPO), located
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
