@@ -83,11 +83,15 @@ def setup(private_keras_home: bool = False) -> None:
         os.environ["KERAS_HOME"] = keras_home
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and let it probe for GPUs with stderr silenced at the file
-    descriptor: the `tensorflow` wheel reports a missing CUDA driver there before its
-    logging settings apply (TF_CPP_MIN_LOG_LEVEL cannot hide it), and Jupyter shows it
-    as an error output. For notebooks, after `setup()`; errors still raise as usual."""
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up messages: for a notebook's first cells,
+    where Keras keeps its usual home. The QUIET settings (unless set), then the import and
+    its GPU probe with stderr silenced at the file descriptor: the `tensorflow` wheel
+    reports a missing CUDA driver there before its logging settings apply
+    (TF_CPP_MIN_LOG_LEVEL cannot hide it), and Jupyter shows that as an error output.
+    An error in the import still raises as usual."""
+    for name, value in QUIET.items():
+        os.environ.setdefault(name, value)
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)

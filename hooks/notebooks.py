@@ -161,8 +161,7 @@ def quiet_cell() -> str:
         "\n"
         "from alphabet_tutorial import env\n"
         "\n"
-        "env.setup()\n"
-        "env.import_tensorflow_quietly()\n"
+        "env.quiet_tensorflow()\n"
         "sys.dont_write_bytecode = True"
     )
 
