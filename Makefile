@@ -10,7 +10,9 @@ export NO_MKDOCS_2_WARNING := 1
 # What the site is built from: `make docs` builds again only when one of these changed
 # (tests/conftest.py asks `make -q` the same question before it reuses site/).
 SITE_INPUTS := mkdocs.yml $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
-SITE_STAMP := site/.built
+SITE ?= site
+SITE_STAMP := $(SITE)/.built
+MKDOCS_FLAGS ?=
 # Seconds a docs snippet may take (pytest's default is 60): the conclusions' comparison
 # trains both models over several seeds, which a loaded 2-core machine needs longer for.
 SNIPPET_TIMEOUT := 180
@@ -31,9 +33,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 docs: $(SITE_STAMP)  ## build the site into site/ (strict, offline), if its sources changed
 
+# Built beside site/ and swapped in once complete: a failed build keeps the previous site.
 $(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
-	$(BIN)/mkdocs build --strict
-	touch $@
+	rm -rf $(SITE).new
+	$(BIN)/mkdocs build --strict --site-dir $(SITE).new $(MKDOCS_FLAGS) || { rm -rf $(SITE).new; exit 1; }
+	touch $(SITE).new/.built
+	rm -rf $(SITE).old
+	if [ -d $(SITE) ]; then mv $(SITE) $(SITE).old; fi
+	mv $(SITE).new $(SITE)
+	rm -rf $(SITE).old
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +28,17 @@ from venvs import fresh_venv
 
 REPO = Path(__file__).resolve().parent.parent
 
-NOTEBOOKS = ["home", "recap", "what-is-keras", "keras-implementation", "conclusions"]
+sys.path.insert(0, str(REPO / "hooks"))
+
+from fences import parse  # noqa: E402
+from notebooks import notebook_name  # noqa: E402
+
+# One notebook per chapter with code to run.
+NOTEBOOKS = [
+    notebook_name(path.name)
+    for path in sorted((REPO / "docs").glob("*.md"))
+    if any(fence.runnable for fence in parse(path.read_text(encoding="utf-8")))
+]
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +86,10 @@ def run_as_reader(python: Path, notebook: Path, root: Path) -> tuple[nbformat.No
     env = {"PATH": os.defpath, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8"}
     try:
         client.execute(env=env, cwd=str(cwd))
-    finally:
-        kernel.shutdown_kernel()  # the client does not stop a kernel it was given
+    finally:  # the client leaves a kernel it was given, and its channels, to us
+        if client.kc is not None:
+            client.kc.stop_channels()
+        kernel.shutdown_kernel()
     left = sorted(str(path.relative_to(root)) for path in [*tmp.iterdir(), *cwd.iterdir()])
     return executed, left
 
