@@ -84,22 +84,11 @@ def setup(private_keras_home: bool = False) -> None:
 
 
 def quiet_tensorflow() -> None:
-    """Import TensorFlow without its start-up messages: for a notebook's first cells,
-    where Keras keeps its usual home. The QUIET settings (unless set), then the import and
-    its GPU probe with stderr silenced at the file descriptor: the `tensorflow` wheel
-    reports a missing CUDA driver there before its logging settings apply
-    (TF_CPP_MIN_LOG_LEVEL cannot hide it), and Jupyter shows that as an error output.
-    An error in the import still raises as usual."""
+    """Import TensorFlow without its start-up messages, for a notebook's first cell: the
+    QUIET settings (unless set) and the import with stderr silenced (Jupyter would show
+    the CUDA probe's lines as error output), but Keras keeps its usual home, unlike
+    `setup()`. An error in the import still raises as usual."""
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    with silenced_stderr():
+        import tensorflow  # noqa: F401
