@@ -83,12 +83,14 @@ def setup(private_keras_home: bool = False) -> None:
         os.environ["KERAS_HOME"] = keras_home
 
 
-def quiet_tensorflow() -> None:
-    """Import TensorFlow without its start-up messages, for a notebook's first cell: the
-    QUIET settings (unless set) and the import with stderr silenced (Jupyter would show
-    the CUDA probe's lines as error output), but Keras keeps its usual home, unlike
-    `setup()`. An error in the import still raises as usual."""
+def setup_notebook() -> None:
+    """`setup()` for a notebook kernel (the notebooks' install cell calls it): TensorFlow
+    imported at once with the QUIET settings (unless set) and stderr silenced (Jupyter
+    would show the CUDA probe's lines as error output); no bytecode cached for the modules
+    TensorFlow writes to the temporary directory for each tf.function (it deletes them at
+    exit, not their __pycache__). Keras keeps its usual home: the reader asked for Keras."""
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
+    sys.dont_write_bytecode = True
     with silenced_stderr():
         import tensorflow  # noqa: F401

@@ -15,10 +15,10 @@ the built commit. The release route needs no git: `{site_url}dist/` + the wheel'
 (`wheel_url`), which the failure line offers too.
 
 Where the package is already importable (the build's own kernels, a reader's venv), the
-cell installs nothing. Either way it ends with `alphabet_tutorial.env.setup()`, which
-quiets TensorFlow before a later cell imports it. When pip fails, the cell raises an exception whose
-`_render_traceback_` (IPython's hook) is one line, so Jupyter and Colab show that line
-instead of a traceback, and "Run all" stops there.
+cell installs nothing. Either way it ends with `alphabet_tutorial.env.setup_notebook()`,
+which quiets TensorFlow before a later cell imports it. When pip fails, the cell raises
+an exception whose `_render_traceback_` (IPython's hook) is one line, so Jupyter and
+Colab show that line instead of a traceback, and "Run all" stops there.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ if importlib.util.find_spec("alphabet_tutorial") is None:
 
 from alphabet_tutorial import env
 
-env.setup()"""
+env.setup_notebook()"""
 
 
 def version() -> str:

@@ -5,9 +5,8 @@ become bold titles, admonitions block quotes, images a pointer to the chapter, l
 other chapters links to the published site, and the chapter's runnable fences (read as
 pytest-codeblocks reads them) plain ```python fences. pymdownx.snippets expands the
 package code the chapter includes, and jupytext turns the flat Markdown into cells.
-Before the chapter's cells come a title, the cell that installs the companion package
-where it is missing (Colab), and a cell that quiets TensorFlow before anything imports it
-and keeps its tf.function modules from leaving bytecode in the temporary directory.
+Before the chapter's cells come a title and the cell that installs the companion package
+where it is missing (Colab) and quiets TensorFlow (hooks/install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the output its
 fence printed on the page. Cell ids are the cells' positions and nothing records a time,
@@ -116,7 +115,6 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
-        nbformat.v4.new_code_cell(quiet_cell()),
     ]
     for cell in chapter.cells:  # neighbouring Markdown cells read better as one
         if cell.cell_type == cells[-1].cell_type == "markdown":
@@ -138,8 +136,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
 
 
 def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None:
-    """Give the chapter's code cells (after the two set-up cells) what their fences printed."""
-    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"][2:]
+    """Give the chapter's code cells (after the install cell) what their fences printed."""
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"][1:]
     sources = [cell.source for cell in code_cells]
     if sources != [code.rstrip("\n") for code, _ in outputs]:
         raise PluginError(
@@ -150,20 +148,6 @@ def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None
         cell.execution_count = count
         if output:
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
-
-
-def quiet_cell() -> str:
-    return (
-        "# Before anything imports TensorFlow: quiet its start-up messages, and keep Python\n"
-        "# from caching the modules TensorFlow writes to the temporary directory for each\n"
-        "# tf.function (it deletes the modules at exit, but not their bytecode).\n"
-        "import sys\n"
-        "\n"
-        "from alphabet_tutorial import env\n"
-        "\n"
-        "env.quiet_tensorflow()\n"
-        "sys.dont_write_bytecode = True"
-    )
 
 
 def page_path(src_uri: str) -> str:
