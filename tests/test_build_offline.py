@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.site, pytest.mark.timeout(600)]  # a whole build, then its checks
 REPO = Path(__file__).resolve().parent.parent
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 sys.path.insert(0, str(REPO / "hooks"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # make, mkdocs: one page each
 REPO = Path(__file__).resolve().parent.parent
 
 

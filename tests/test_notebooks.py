@@ -26,6 +26,7 @@ from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from venvs import fresh_venv
 
+pytestmark = [pytest.mark.site, pytest.mark.timeout(600)]  # every notebook run in a kernel
 REPO = Path(__file__).resolve().parent.parent
 
 sys.path.insert(0, str(REPO / "hooks"))
