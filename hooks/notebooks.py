@@ -112,6 +112,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         f"“{config['site_name']}”. Run the cells in order.*"
     )
     chapter = jupytext.reads(flatten(lines[title + 1 :], config), fmt="md")
+    # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
+    code = iter([fence.code.rstrip("\n") for fence in parse(text) if fence.runnable])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
@@ -120,7 +122,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         if cell.cell_type == cells[-1].cell_type == "markdown":
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
-            cells.append(nbformat.v4.new_code_cell(cell.source))
+            cells.append(nbformat.v4.new_code_cell(next(code, cell.source)))
         else:
             cells.append(nbformat.v4.new_markdown_cell(cell.source))
     for number, cell in enumerate(cells):
