@@ -13,8 +13,10 @@ import dataclasses
 import inspect
 import json
 import logging
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -24,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alphabet_tutorial import Config, __version__, env, impls
+from alphabet_tutorial.backends import BACKENDS  # names only: no backend is imported
 from alphabet_tutorial.task import NUM_LETTERS
 
 PROG = "alphabet-tutorial"
@@ -143,6 +146,35 @@ def repeat_count(text: str) -> int:
     return repeats
 
 
+def backend_list(text: str) -> list[str]:
+    """--backends: comma-separated Keras backends, each named once."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BACKENDS] or ([] if names else [text])
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown backend {unknown[0]!r}: choose from {', '.join(BACKENDS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def in_backend_process(args) -> int | None:
+    """Rerun this command in a fresh process whose Keras runs on --backend (its exit status).
+
+    None when this process already is that process: KERAS_BACKEND names the backend.
+    """
+    if args.backend is not None and args.backend not in impls.get(args.impl).backends:
+        runs_on = " and ".join(impls.get(args.impl).backends)
+        raise UsageError(f"--backend {args.backend}: the {args.impl} model runs on {runs_on} only")
+    if args.backend is None or os.environ.get("KERAS_BACKEND") == args.backend:
+        return None
+    from alphabet_tutorial.backends import backend_env, check_backend
+
+    with user_input():
+        check_backend(args.backend)
+    command = [sys.executable, "-m", "alphabet_tutorial", *args.argv]
+    return subprocess.run(command, env=backend_env(args.backend)).returncode
+
+
 # --- the model a command works with: loaded from a file, or trained now -------------
 
 
@@ -183,9 +215,12 @@ def ready_model(config: Config, weights, impl: str):
 # --- the commands --------------------------------------------------------------------
 
 
-def run_train(args) -> None:
+def run_train(args) -> int | None:
     from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
 
+    status = in_backend_process(args)
+    if status is not None:
+        return status
     config = config_from(args)
     logdir = args.logdir / args.impl if args.logdir else None
     with user_input():  # every output is checked before training, not after
@@ -202,6 +237,11 @@ def run_train(args) -> None:
     )
     if logdir:
         print(f"TensorBoard logs: {logdir}")
+        if len(impls.get(args.impl).backends) > 1:  # a Keras model: maybe no op graph
+            from alphabet_tutorial.keras_model import op_graph_note
+
+            if op_graph_note():
+                print(f"note: {op_graph_note()}")
     if args.save:
         from alphabet_tutorial.weights import save_weights
 
@@ -239,6 +279,8 @@ def run_predict(args) -> None:
 
 
 def run_compare(args) -> None:
+    if args.backends:
+        return compare_backends(args)
     from alphabet_tutorial.compare import compare, format_summary, format_table
 
     result = compare(config_from(args), repeats=args.repeats)
@@ -246,6 +288,23 @@ def run_compare(args) -> None:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print(format_table(result) + "\n\n" + format_summary(result))
+
+
+def compare_backends(args) -> None:
+    from alphabet_tutorial.backends import check_backend, compare_backends, format_backend_table
+
+    config = config_from(args)
+    with user_input():  # every backend installed, before any process starts
+        for backend in args.backends:
+            check_backend(backend)
+    try:
+        runs = compare_backends(args.backends, config)
+    except RuntimeError as error:  # a worker process failed: its last line says why
+        raise Fault(str(error)) from None
+    if args.json:
+        print(json.dumps([dataclasses.asdict(run) for run in runs], indent=2))
+    else:
+        print(format_backend_table(runs))
 
 
 def run_tensorboard(args) -> None:
@@ -310,6 +369,11 @@ def build_parser() -> Parser:
     train = commands.add_parser("train", help="train one implementation")
     train.set_defaults(func=run_train)
     train.add_argument("--impl", choices=impls.NAMES, default="keras")
+    train.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="the Keras backend, in a fresh process (default: KERAS_BACKEND or tensorflow)",
+    )
     train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
     train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
     add_config_options(train)
@@ -341,6 +405,12 @@ def build_parser() -> Parser:
     compare.add_argument(
         "--repeats", type=repeat_count, default=5, help="runs per implementation, one seed each"
     )
+    compare.add_argument(
+        "--backends",
+        type=backend_list,
+        metavar="NAME,...",
+        help=f"compare the Keras model on these backends ({','.join(BACKENDS)}) instead",
+    )
     add_config_options(compare)
 
     board = commands.add_parser("tensorboard", help="serve TensorBoard on 127.0.0.1")
@@ -367,8 +437,10 @@ def main(argv=None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:
+        argv = sys.argv[1:] if argv is None else list(argv)
         args = build_parser().parse_args(argv)
-        args.func(args)
+        args.argv = argv  # for a rerun in a fresh process (train --backend)
+        status = args.func(args)
     except UsageError as error:
         return fail(str(error) or "bad input", 2)
     except Fault as error:
@@ -392,4 +464,4 @@ def main(argv=None) -> int:
     finally:
         for number, before in previous.items():
             signal.signal(number, before)
-    return 0
+    return status or 0

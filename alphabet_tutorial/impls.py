@@ -22,6 +22,7 @@ class Impl:
     builder: str  # its function or class making an untrained model from a Config
     filename: str  # its source file in the package
     sections: tuple[str, ...]  # the snippet sections the comparison counts (compare.RULE)
+    backends: tuple[str, ...] = ("tensorflow",)  # the Keras backends it runs on
 
     def train(self, config: Config = Config(), logdir=None, progress=None, stop_at_100=False):
         """Train from `config`; returns (model, History). Logs to `logdir` if given; with
@@ -58,6 +59,7 @@ IMPLS = {
             "build_sequential",
             "keras_model.py",
             ("sequential", "compile", "monitor", "train", "graph"),
+            ("tensorflow", "jax", "torch"),  # alphabet_tutorial/backends.py
         ),
     )
 }

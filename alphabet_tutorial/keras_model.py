@@ -3,6 +3,9 @@
 `build_sequential` stacks the layers; `build_functional` wires the same layers as a
 graph of calls. Either is compiled with Adam and cross-entropy and trained with `fit`,
 with the TensorBoard callback logging scalars and weight histograms.
+
+Nothing here is specific to one backend except `write_forward_graph`, which needs
+TensorFlow's graphs: the module runs unchanged under `KERAS_BACKEND=jax` or `torch`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import time
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.evaluation import accuracy
@@ -80,7 +82,8 @@ class EpochMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.started
-        eval_accuracy = accuracy(self.model(self.eval_inputs), self.eval_targets)
+        probabilities = keras.ops.convert_to_numpy(self.model(self.eval_inputs))  # (windows, 26)
+        eval_accuracy = accuracy(probabilities, self.eval_targets)
         self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
         if self.progress is not None:
             self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)
@@ -109,7 +112,7 @@ def train(config: Config = Config(), logdir=None, progress=None, model=None, sto
         verbose=0,
         callbacks=callbacks,
     )
-    if logdir:
+    if logdir and has_op_graph():
         write_forward_graph(model, Path(logdir) / "train")
     return model, history
 
@@ -117,9 +120,26 @@ def train(config: Config = Config(), logdir=None, progress=None, model=None, sto
 # --8<-- [end:train]
 
 
+def has_op_graph() -> bool:
+    """Only the TensorFlow backend traces an op graph that TensorBoard can show."""
+    return keras.config.backend() == "tensorflow"
+
+
+def op_graph_note() -> str:
+    """Why the logs hold no op graph under this backend ("" under TensorFlow)."""
+    if has_op_graph():
+        return ""
+    return (
+        f"no op graph under the {keras.config.backend()} backend: TensorBoard's Graphs tab "
+        "shows TensorFlow graphs only (the layer graph, scalars and histograms are written)"
+    )
+
+
 # --8<-- [start:graph]
 def write_forward_graph(model: keras.Model, logdir) -> None:
     """Keras 3 logs only the layer graph; add the op graph of one forward pass."""
+    import tensorflow as tf  # only this backend has the graph, so only it pays the import
+
     forward = tf.function(lambda inputs: model(inputs, training=False))
     spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
     graph = forward.get_concrete_function(spec).graph
