@@ -74,8 +74,9 @@ audit: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse (desktop, mobile) and Nu validator 
 	@command -v java >/dev/null || { echo "audit: the Nu validator needs Java (apt-get install default-jre-headless)"; exit 2; }
 	$(BIN)/python audit/audit.py site
 
-bench: $(STAMP)  ## print benchmark figures as JSON
+bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), then every backend
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_backends.py
 
 dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publishes them)
 	$(BIN)/python -m build --no-isolation --outdir dist .

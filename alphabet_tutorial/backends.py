@@ -46,6 +46,7 @@ def check_backend(backend: str) -> None:
         )
 
 
+# --8<-- [start:env]
 def backend_env(backend: str) -> dict[str, str]:
     """The environment of a process whose Keras runs on `backend`.
 
@@ -53,6 +54,9 @@ def backend_env(backend: str) -> dict[str, str]:
     made its epochs 20 to 40 times slower. Waiting passively costs nothing when idle.
     """
     return {"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "KERAS_BACKEND": backend}
+
+
+# --8<-- [end:env]
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
     }
 
 
+# --8<-- [start:load]
 def load_in_worker(config: dict, paths: dict[str, str]) -> dict:
     """Each `.keras` file loaded on this backend: its probabilities on every window."""
     import keras
@@ -118,6 +123,9 @@ def load_in_worker(config: dict, paths: dict[str, str]) -> dict:
     # compile=False: the saved optimizer is the saving backend's own class.
     loaded = {name: keras.saving.load_model(path, compile=False) for name, path in paths.items()}
     return {name: keras.ops.convert_to_numpy(m(inputs)).tolist() for name, m in loaded.items()}
+
+
+# --8<-- [end:load]
 
 
 def worker() -> None:
@@ -173,13 +181,14 @@ class Worker:
         return self.reply()
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """End the worker (closing its input ends it) and release its pipes and log."""
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
         self.log.close()
 
 

@@ -120,6 +120,7 @@ def train(config: Config = Config(), logdir=None, progress=None, model=None, sto
 # --8<-- [end:train]
 
 
+# --8<-- [start:op-graph]
 def has_op_graph() -> bool:
     """Only the TensorFlow backend traces an op graph that TensorBoard can show."""
     return keras.config.backend() == "tensorflow"
@@ -133,6 +134,9 @@ def op_graph_note() -> str:
         f"no op graph under the {keras.config.backend()} backend: TensorBoard's Graphs tab "
         "shows TensorFlow graphs only (the layer graph, scalars and histograms are written)"
     )
+
+
+# --8<-- [end:op-graph]
 
 
 # --8<-- [start:graph]

@@ -29,7 +29,7 @@ MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 SITE_URL = MKDOCS["site_url"]
 CHAPTERS = {"index": "", "recap": "recap/", "what-is-keras": "what-is-keras/"}
 CHAPTERS |= {"keras-implementation": "keras-implementation/", "prototyping": "prototyping/"}
-CHAPTERS |= {"conclusions": "conclusions/"}
+CHAPTERS |= {"backends": "backends/", "conclusions": "conclusions/"}
 # Outbound links a reader may follow (never loaded by the page itself).
 LINK_HOSTS = {urlsplit(SITE_URL).hostname, "colab.research.google.com"}
 # and the documentation and papers the chapters cite
@@ -91,17 +91,25 @@ def test_the_summary_shows_the_package_models_parameter_count(built_site):
     assert shown == [f"{count:,}" for count in expected]
 
 
+def tables(html: str) -> list[dict[str, list[str]]]:
+    """Every HTML table of a page: {first cell of a row: the row's other cells}."""
+    found = []
+    for table in re.findall(r"<table>.*?</table>", html, re.S):
+        rows = {}
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+            cells = [
+                re.sub(r"<[^>]+>", "", cell).strip()
+                for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+            ]
+            rows[cells[0]] = cells[1:]
+        found.append(rows)
+    return found
+
+
 def test_the_conclusions_table_holds_this_packages_figures(built_site):
-    html = page(built_site, "conclusions/")
-    tables = re.findall(r"<table>.*?</table>", html, re.S)
-    assert len(tables) == 1, "the comparison should render as one HTML table"
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", tables[0], re.S):
-        cells = [
-            re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        ]
-        rows[cells[0]] = cells[1:]
+    found = tables(page(built_site, "conclusions/"))
+    assert len(found) == 1, "the comparison should render as one HTML table"
+    rows = found[0]
     assert rows["Measure"] == ["Low-level TensorFlow", "Keras"]
     assert rows["Lines of code (one rule, below)"] == [
         str(lines_of_code("lowlevel")),
@@ -119,6 +127,23 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     text_shown = text(built_site, "conclusions/")
     assert RULE in " ".join(text_shown.split())
     assert re.search(r"a ratio Keras / low-level of \d+\.\d\d", text_shown)
+
+
+def test_the_backends_chapter_shows_three_backends_trained_and_their_files_crossed(built_site):
+    runs, round_trip = tables(page(built_site, "backends/"))
+    assert list(runs)[1:] == [f"{b} (Keras)" for b in ("tensorflow", "jax", "torch")]
+    for backend, (version, accuracy, epochs, first, later, predictions) in list(runs.items())[1:]:
+        assert version and accuracy == "100.0%", backend
+        assert 1 <= int(epochs) <= Config().epochs
+        assert float(first) > 0 and float(later) > 0
+        assert predictions == "abc → d, klm → n, wxy → z"
+    assert list(round_trip)[1:] == ["tensorflow", "jax", "torch"]
+    for saved_on, cells in list(round_trip.items())[1:]:
+        differences = [float(cell) for cell in cells if cell != "–"]
+        assert len(differences) == 2 and max(differences) < 1e-5, saved_on
+    text_ = text(built_site, "backends/")
+    assert "torch: model(inputs) returns torch.Tensor" in text_
+    assert re.search(r"gradient step 30: loss \d\.\d{4}", text_)
 
 
 def test_the_pages_show_the_predictions_of_this_build(built_site):
