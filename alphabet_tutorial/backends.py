@@ -84,17 +84,13 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
     """Train `repeats` times from the same config; the figures and the last model's outputs."""
     import keras
 
-    from alphabet_tutorial.task import encode_prompt, evaluation_set, top_letters
+    from alphabet_tutorial.evaluation import as_array, predict_next
+    from alphabet_tutorial.task import evaluation_set
 
     config_ = Config(**config)
     runs = [impls.get(impl).train(config_) for _ in range(repeats)]
     model, history = runs[-1]
-    inputs, _ = evaluation_set(config_)
-    output = model(inputs)
-    predictions = {}
-    for prompt in PROMPTS:
-        letters = keras.ops.convert_to_numpy(model(encode_prompt(prompt, config_.window)))
-        predictions[prompt] = top_letters(letters[0], top=1)[0][0]
+    output = model(evaluation_set(config_)[0])
     if save:
         model.save(save)
     library = importlib.import_module(BACKENDS[keras.config.backend()])
@@ -107,8 +103,8 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
         "epochs_to_100": history.epochs_to_100,
         "first_epoch_seconds": statistics.median(h.epoch_seconds[0] for _, h in runs),
         "epoch_seconds": statistics.median(statistics.median(h.epoch_seconds[1:]) for _, h in runs),
-        "predictions": predictions,
-        "probabilities": keras.ops.convert_to_numpy(output).tolist(),  # (windows, 26)
+        "predictions": {text: predict_next(model, text, config_)[0][0] for text in PROMPTS},
+        "probabilities": as_array(output).tolist(),  # (windows, 26)
     }
 
 

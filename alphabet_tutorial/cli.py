@@ -280,7 +280,7 @@ def run_predict(args) -> None:
 
 def run_compare(args) -> None:
     if args.backends:
-        return compare_backends(args)
+        return run_compare_backends(args)
     from alphabet_tutorial.compare import compare, format_summary, format_table
 
     result = compare(config_from(args), repeats=args.repeats)
@@ -290,7 +290,7 @@ def run_compare(args) -> None:
         print(format_table(result) + "\n\n" + format_summary(result))
 
 
-def compare_backends(args) -> None:
+def run_compare_backends(args) -> None:
     from alphabet_tutorial.backends import check_backend, compare_backends, format_backend_table
 
     config = config_from(args)

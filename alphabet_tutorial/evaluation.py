@@ -12,16 +12,27 @@ from alphabet_tutorial.config import Config
 from alphabet_tutorial.task import encode_prompt, evaluation_set, top_letters
 
 
+# --8<-- [start:as-array]
+def as_array(output) -> np.ndarray:
+    """A model's output as a NumPy array, whatever the Keras backend: a PyTorch tensor
+    leaves autograd first (`detach`), which NumPy needs; others convert as they are."""
+    detach = getattr(output, "detach", None)
+    return np.asarray(detach() if callable(detach) else output)
+
+
+# --8<-- [end:as-array]
+
+
 def accuracy(probabilities, targets) -> float:
     """The fraction of rows whose most likely letter is the target: (n, 26), (n, 26) -> float."""
-    hits = np.argmax(np.asarray(probabilities), axis=1) == np.argmax(np.asarray(targets), axis=1)
+    hits = np.argmax(as_array(probabilities), axis=1) == np.argmax(np.asarray(targets), axis=1)
     return float(np.mean(hits))
 
 
 def score(model, config: Config) -> tuple[float, float]:
     """Cross-entropy loss and accuracy of `model` on every window of the task."""
     inputs, targets = evaluation_set(config)
-    probabilities = np.asarray(model(inputs), dtype=np.float64)  # (windows, 26)
+    probabilities = as_array(model(inputs)).astype(np.float64)  # (windows, 26)
     picked = np.clip((probabilities * targets).sum(axis=1), 1e-7, 1.0)
     loss = float(-np.log(picked).mean())
     return loss, accuracy(probabilities, targets)
@@ -32,7 +43,7 @@ def predict_next(model, text: str, config: Config, top: int = 3) -> list[tuple[s
     """The most likely letters after the last `config.window` letters of `text`."""
     check_model_window(model, config)
     inputs = encode_prompt(text, config.window)  # (1, window, 26)
-    return top_letters(np.asarray(model(inputs))[0], top)
+    return top_letters(as_array(model(inputs))[0], top)
 
 
 # --8<-- [end:predict]

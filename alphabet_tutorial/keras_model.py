@@ -82,8 +82,7 @@ class EpochMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.started
-        probabilities = keras.ops.convert_to_numpy(self.model(self.eval_inputs))  # (windows, 26)
-        eval_accuracy = accuracy(probabilities, self.eval_targets)
+        eval_accuracy = accuracy(self.model(self.eval_inputs), self.eval_targets)
         self.history_.record(logs["loss"], logs["accuracy"], eval_accuracy, seconds)
         if self.progress is not None:
             self.progress.update(epoch + 1, logs["loss"], logs["accuracy"], eval_accuracy)
