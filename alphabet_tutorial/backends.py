@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def worker() -> None:
 
     import alphabet_tutorial.keras_model  # noqa: F401  (imported while the others import)
 
-    handlers = {"train": train_in_worker, "load": load_in_worker}
+    handlers: dict[str, Callable[..., dict]] = {"train": train_in_worker, "load": load_in_worker}
     replies.write(json.dumps({"ready": keras.config.backend()}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
@@ -158,9 +159,11 @@ class Worker:
             text=True,
             env=backend_env(backend),
         )
+        assert self.process.stdin is not None and self.process.stdout is not None  # the pipes
+        self.requests, self.replies = self.process.stdin, self.process.stdout
 
     def reply(self) -> dict:
-        line = self.process.stdout.readline()
+        line = self.replies.readline()
         if not line:
             self.process.wait()
             self.log.seek(0)
@@ -172,19 +175,19 @@ class Worker:
         return json.loads(line)
 
     def ask(self, do: str, **args) -> dict:
-        self.process.stdin.write(json.dumps({"do": do, "args": args}) + "\n")
-        self.process.stdin.flush()
+        self.requests.write(json.dumps({"do": do, "args": args}) + "\n")
+        self.requests.flush()
         return self.reply()
 
     def close(self) -> None:
         """End the worker (closing its input ends it) and release its pipes and log."""
-        self.process.stdin.close()
+        self.requests.close()
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.process.stdout.close()
+        self.replies.close()
         self.log.close()
 
 

@@ -248,6 +248,7 @@ def run_train(args) -> int | None:
         with user_input():
             path = save_weights(args.save, model.get_weights(), config, args.impl)
         print(f"weights saved to {path}")
+    return None
 
 
 def run_evaluate(args) -> None:

@@ -17,12 +17,13 @@ import dataclasses
 import json
 import os
 import sys
+from typing import Any
 
 from alphabet_tutorial import Config, env, impls
 from alphabet_tutorial.backends import BACKENDS, compare_backends, is_installed
 
 
-def main(argv=None) -> list[dict]:
+def main(argv=None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="whole training runs per row")
     parser.add_argument("--epochs", type=int, default=None, help="override Config().epochs")
@@ -36,7 +37,7 @@ def main(argv=None) -> list[dict]:
     names = sorted(impls.NAMES, key=lambda name: -len(impls.get(name).backends))
     runs = compare_backends(backends, config, repeats=args.repeats, names=names)
     reference = next(run for run in runs if run.backend == "tensorflow" and run.impl == "keras")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "row": f"{run.backend} ({impls.get(run.impl).title})",
             "epoch_seconds": round(run.epoch_seconds, 5),
