@@ -20,6 +20,9 @@ from alphabet_tutorial.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 CHEAP = ["--epochs", "2", "--train-size", "64"]
+# The first test to use a session fixture below waits for its three backend processes.
+SLOW = pytest.mark.slow  # starts processes
+THREE_PROCESSES = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,8 @@ def backend_runs() -> dict[str, dict]:
     return {run["backend"]: run for run in runs}
 
 
+@SLOW
+@THREE_PROCESSES
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_backend_trains_the_keras_model_to_100_percent_on_every_window(
     backend_runs, backend, config
@@ -50,6 +55,8 @@ def test_each_backend_trains_the_keras_model_to_100_percent_on_every_window(
     assert run["first_epoch_seconds"] > 0 and run["epoch_seconds"] > 0
 
 
+@SLOW
+@THREE_PROCESSES
 def test_each_backend_answers_with_its_own_tensors_and_version(backend_runs):
     import keras
     import tensorflow as tf
@@ -67,6 +74,8 @@ def test_each_backend_answers_with_its_own_tensors_and_version(backend_runs):
     assert keras.config.backend() == "tensorflow"  # this process never switched
 
 
+@SLOW
+@THREE_PROCESSES
 def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(backend_runs):
     pairs = {(saved, loaded) for loaded, run in backend_runs.items() for saved in run["loaded"]}
     assert pairs == {(a, b) for a in BACKENDS for b in BACKENDS if a != b}
@@ -86,10 +95,12 @@ def import_check(backend: str | None, statement: str) -> list[str]:
     return json.loads(result.stdout.replace("'", '"'))
 
 
+@SLOW
 def test_importing_the_package_and_its_cli_imports_no_backend():
     assert import_check(None, "import alphabet_tutorial, alphabet_tutorial.cli") == []
 
 
+@SLOW
 def test_the_keras_model_under_jax_imports_neither_tensorflow_nor_torch():
     # Under tensorflow and torch, Keras 3.15 itself imports JAX when it is installed
     # (keras/src/callbacks/orbax_checkpoint.py); our modules add no backend of their own.
@@ -117,6 +128,8 @@ def cli_runs(tmp_path_factory) -> dict[str, tuple[int, str, str, Path]]:
     return finished
 
 
+@SLOW
+@THREE_PROCESSES
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cli_trains_on_the_backend_asked_for_and_logs_for_tensorboard(cli_runs, backend):
     status, stdout, stderr, logdir = cli_runs[backend]
@@ -154,6 +167,7 @@ def environment_without(module: str, tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(visible), str(REPO)])}
 
 
+@SLOW
 @pytest.mark.parametrize(
     "command",
     [
