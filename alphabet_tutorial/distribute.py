@@ -1,0 +1,180 @@
+"""Data parallelism with tf.distribute: both implementations trained on several devices of
+one machine (MirroredStrategy) or on several worker processes (MultiWorkerMirroredStrategy).
+
+Every replica holds a copy of the weights and takes a slice of each global batch; the
+gradients are summed across replicas (an all-reduce), so every copy takes the same step.
+The single-device code of `lowlevel.py` and `keras_model.py` is reused as it is: the
+strategy decides where variables live, this module only adds the replicated train step.
+
+Devices are fixed when TensorFlow first runs an op in a process: call `use_devices` first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from alphabet_tutorial import keras_model
+from alphabet_tutorial.config import Config
+from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
+from alphabet_tutorial.task import evaluation_set, training_set
+from alphabet_tutorial.training import History, score
+
+
+# --8<-- [start:devices]
+def use_devices(count: int) -> list[str]:
+    """Names of `count` devices to replicate over: the GPUs when there are any, otherwise
+    the CPU split into `count` logical devices (only before TensorFlow has started)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"devices must be a positive integer, got {count!r}")
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if count > len(gpus):
+            raise ValueError(f"asked for {count} devices, this machine has {len(gpus)} GPUs")
+        return [f"/gpu:{index}" for index in range(count)]
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * count
+        )
+    except RuntimeError:  # TensorFlow has started: the split it has is the one we get
+        pass
+    devices = [device.name for device in tf.config.list_logical_devices("CPU")]
+    if len(devices) != count:
+        raise RuntimeError(
+            f"this process already runs TensorFlow on {len(devices)} CPU device(s); "
+            f"{count} must be set before its first op (use a fresh process)"
+        )
+    return devices
+
+
+# --8<-- [end:devices]
+
+
+# --8<-- [start:worker]
+def worker_strategy(cluster: list[str], index: int) -> tf.distribute.Strategy:
+    """This process as worker `index` of `cluster` (host:port of every worker, in order)."""
+    if not 0 <= index < len(cluster):
+        raise ValueError(f"worker index must be in 0..{len(cluster) - 1}, got {index}")
+    resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+        tf.train.ClusterSpec({"worker": list(cluster)}),
+        task_type="worker",
+        task_id=index,
+        rpc_layer="grpc",
+    )
+    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+
+
+# --8<-- [end:worker]
+
+
+# --8<-- [start:keras]
+def train_keras(config: Config, strategy: tf.distribute.Strategy, progress=None):
+    """Keras under a strategy: build the model in its scope, then `fit` as usual."""
+    with strategy.scope():  # the variables made here are mirrored on every replica
+        model = keras_model.build_sequential(config)
+    return keras_model.train(config, model=model, progress=progress)  # fit splits each batch
+
+
+def evaluate_keras(model, config: Config, replicas: int) -> dict:
+    """`evaluate` on every window. Each batch must split evenly over the replicas, so the
+    windows are padded with copies that weigh 0 and count for nothing."""
+    inputs, targets = evaluation_set(config)  # (windows, window, 26), (windows, 26)
+    padding = -len(inputs) % replicas
+    weights = np.r_[np.ones(len(inputs)), np.zeros(padding)]
+    inputs = np.concatenate([inputs, inputs[:padding]])
+    targets = np.concatenate([targets, targets[:padding]])
+    return model.evaluate(
+        inputs, targets, sample_weight=weights, batch_size=len(inputs), verbose=0, return_dict=True
+    )
+
+
+# --8<-- [end:keras]
+
+
+# --8<-- [start:lowlevel]
+def first_replica(next_creator, **kwargs):
+    """Make variables whose updates inside a replica are taken from the first replica and
+    copied to all: after the all-reduce every replica computes the same update anyway."""
+    return next_creator(**{**kwargs, "aggregation": tf.VariableAggregation.ONLY_FIRST_REPLICA})
+
+
+def build_lowlevel(config: Config, strategy: tf.distribute.Strategy):
+    """The low-level model and its Adam, with every variable mirrored on every replica."""
+    with strategy.scope(), tf.variable_creator_scope(first_replica):
+        model = LowLevelLSTM(config)
+        optimizer = Adam(model.trainable_variables, config.learning_rate)
+    return model, optimizer
+
+
+def make_replicated_train_step(model: LowLevelLSTM, optimizer: Adam, strategy):
+    """One step on every replica: its slice of the batch, all-reduced gradients, Adam."""
+
+    def replica_step(inputs, targets, global_batch):
+        with tf.GradientTape() as tape:
+            logits = model.logits(inputs)  # (slice, 26)
+            losses = tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+            loss = tf.reduce_sum(losses) / global_batch  # this slice's share of the mean
+        gradients = tape.gradient(loss, model.trainable_variables)
+        context = tf.distribute.get_replica_context()
+        gradients = context.all_reduce("SUM", gradients)  # the whole batch's gradient
+        optimizer.apply(gradients, model.trainable_variables)  # the same step everywhere
+        hits = tf.equal(tf.argmax(logits, 1), tf.argmax(targets, 1))  # (slice,)
+        return loss, tf.reduce_sum(tf.cast(hits, tf.float32)) / global_batch
+
+    @tf.function
+    def train_step(inputs, targets, global_batch):
+        loss, accuracy = strategy.run(replica_step, args=(inputs, targets, global_batch))
+        return strategy.reduce("SUM", loss, axis=None), strategy.reduce("SUM", accuracy, axis=None)
+
+    return train_step
+
+
+def split_batch(strategy: tf.distribute.Strategy, array: np.ndarray):
+    """Replica r of R takes rows r, r + R, ... of the global batch."""
+    replicas = strategy.num_replicas_in_sync
+    return strategy.experimental_distribute_values_from_function(
+        lambda context: array[context.replica_id_in_sync_group :: replicas]
+    )
+
+
+def train_lowlevel(config: Config, strategy: tf.distribute.Strategy, progress=None):
+    """Train the low-level model data-parallel; returns (model, History)."""
+    model, optimizer = build_lowlevel(config, strategy)
+    train_step = make_replicated_train_step(model, optimizer, strategy)
+    inputs, targets = training_set(config)  # the same data and order on every worker
+    shuffle = np.random.default_rng(config.seed)
+    history = History("lowlevel")
+    for epoch in range(1, config.epochs + 1):
+        started = time.perf_counter()
+        order = shuffle.permutation(len(inputs))
+        loss_sum = hit_sum = 0.0
+        for first in range(0, len(order), config.batch_size):
+            batch = order[first : first + config.batch_size]  # one global batch
+            loss, accuracy = train_step(
+                split_batch(strategy, inputs[batch]),
+                split_batch(strategy, targets[batch]),
+                tf.constant(len(batch), tf.float32),
+            )
+            loss_sum += float(loss) * len(batch)
+            hit_sum += float(accuracy) * len(batch)
+        seconds = time.perf_counter() - started
+        eval_accuracy = score(model, config)[1]  # the first replica's copy, on every window
+        history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
+        if progress is not None:
+            progress.update(epoch, history.loss[-1], history.accuracy[-1], eval_accuracy)
+    return model, history
+
+
+# --8<-- [end:lowlevel]
+
+
+def checksum(weights) -> str:
+    """A short fingerprint of the five arrays: equal on workers that hold equal weights."""
+    digest = hashlib.sha256()
+    for array in weights:
+        digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
