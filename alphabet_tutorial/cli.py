@@ -215,9 +215,86 @@ def ready_model(config: Config, weights, impl: str):
 # --- the commands --------------------------------------------------------------------
 
 
+def check_scaling(args) -> None:
+    """Refuse a data-parallel request that cannot run, before any work."""
+    chosen = [f"--{n}" for n in ("devices", "workers", "cluster") if getattr(args, n) is not None]
+    if len(chosen) > 1:
+        raise UsageError(f"{chosen[0]} and {chosen[1]} cannot be combined")
+    for name in ("devices", "workers"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if (args.cluster is None) != (args.worker_index is None):
+        raise UsageError("--cluster and --worker-index go together")
+    if chosen and args.logdir:
+        raise UsageError(f"--logdir cannot be combined with {chosen[0]}")
+    backend = args.backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    if chosen and backend != "tensorflow":
+        raise UsageError(
+            f"{chosen[0]} uses tf.distribute: Keras must run on tensorflow, not {backend}"
+        )
+    if args.impl == "keras" and (args.workers or args.cluster):
+        raise UsageError(
+            "Keras's fit does not run under MultiWorkerMirroredStrategy "
+            "(keras-team/keras#20585): use --impl lowlevel, or --devices"
+        )
+    if args.cluster is not None:
+        from alphabet_tutorial.scaleout import check_cluster, check_port_free
+
+        cluster = args.cluster.split(",")
+        with user_input():
+            check_cluster(cluster)
+            if not 0 <= args.worker_index < len(cluster):
+                raise ValueError(f"--worker-index must be in 0..{len(cluster) - 1}")
+            if cluster[args.worker_index].rpartition(":")[0] in ("127.0.0.1", "localhost"):
+                check_port_free(cluster[args.worker_index])
+
+
+def train_replicated(args, config: Config):
+    """--devices N or --cluster ... --worker-index I: (model, history, where it ran)."""
+    from alphabet_tutorial import distribute
+    from alphabet_tutorial.progress import ProgressBar
+
+    if args.cluster is not None:
+        strategy = distribute.worker_strategy(args.cluster.split(","), args.worker_index)
+        where = f" (worker {args.worker_index} of {strategy.num_replicas_in_sync})"
+    else:
+        import tensorflow as tf
+
+        with user_input():
+            devices = distribute.use_devices(args.devices)
+        strategy = tf.distribute.MirroredStrategy(devices)
+        where = f" (on {args.devices} devices)"
+    train = distribute.train_lowlevel if args.impl == "lowlevel" else distribute.train_keras
+    with ProgressBar(config.epochs, args.impl) as progress:
+        model, history = train(config, strategy, progress=progress)
+    return model, history, where
+
+
+def run_workers(args, config: Config) -> None:
+    """--workers N: N local workers, their logs prefixed; any failure stops them all."""
+    from alphabet_tutorial.scaleout import WorkerFailed, launch_workers
+
+    try:
+        results = launch_workers(config, args.workers, log=sys.stderr, save=args.save)
+    except WorkerFailed as error:
+        raise Fault(str(error)) from None
+    checksums = {run["checksum"] for run in results}
+    if len(checksums) != 1:
+        raise Fault(f"the workers ended with different weights: {sorted(checksums)}")
+    first = results[0]
+    print(
+        f"lowlevel (on {args.workers} workers): {first['accuracy']:.1%} of every window right "
+        f"after {config.epochs} epochs (first 100 % at epoch {first['epochs_to_100'] or 'never'}); "
+        f"every worker holds the same weights (checksum {first['checksum']})"
+    )
+    if args.save:
+        print(f"weights saved to {args.save}")
+
+
 def run_train(args) -> int | None:
     from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
 
+    check_scaling(args)
     status = in_backend_process(args)
     if status is not None:
         return status
@@ -228,10 +305,16 @@ def run_train(args) -> int | None:
             check_output_dir(logdir, "log directory")
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
-    with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
-        model, history = train_impl(args.impl, config, logdir)
+    if args.workers is not None:
+        return run_workers(args, config)
+    if args.devices is not None or args.cluster is not None:
+        model, history, where = train_replicated(args, config)
+    else:
+        with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
+            model, history = train_impl(args.impl, config, logdir)
+        where = ""
     print(
-        f"{args.impl}: {history.eval_accuracy[-1]:.1%} of every window right after "
+        f"{args.impl}{where}: {history.eval_accuracy[-1]:.1%} of every window right after "
         f"{config.epochs} epochs (first 100 % at epoch {history.epochs_to_100 or 'never'}), "
         f"{history.train_seconds:.1f} s of training"
     )
@@ -377,6 +460,11 @@ def build_parser() -> Parser:
     )
     train.add_argument("--logdir", type=Path, help="write TensorBoard logs to LOGDIR/IMPL")
     train.add_argument("--save", type=Path, metavar="FILE.npz", help="save the weights")
+    scale = train.add_argument_group("data parallelism (the chapter 'Beyond one machine')")
+    scale.add_argument("--devices", type=int, metavar="N", help="replicate over N devices")
+    scale.add_argument("--workers", type=int, metavar="N", help="N local worker processes")
+    scale.add_argument("--cluster", metavar="HOST:PORT,...", help="every worker of a cluster")
+    scale.add_argument("--worker-index", type=int, metavar="I", help="this worker in --cluster")
     add_config_options(train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and loss on every window")

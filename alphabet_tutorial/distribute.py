@@ -19,9 +19,10 @@ import tensorflow as tf
 
 from alphabet_tutorial import keras_model
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.evaluation import score
+from alphabet_tutorial.history import History
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
 from alphabet_tutorial.task import evaluation_set, training_set
-from alphabet_tutorial.training import History, score
 
 
 # --8<-- [start:devices]

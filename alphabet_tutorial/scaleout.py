@@ -32,6 +32,7 @@ import threading
 import time
 from pathlib import Path
 
+from alphabet_tutorial import env
 from alphabet_tutorial.config import Config
 
 HOST = "127.0.0.1"
@@ -190,6 +191,8 @@ def launch_workers(
         deadline = time.monotonic() + timeout
         for child in children:
             next_message(children, child, deadline)  # ready
+        if log is not None:
+            print(f"{count} workers ready on {cluster}", file=log, flush=True)
         return [next_message(children, child, deadline)["runs"][0] for child in children]
     finally:
         for child in children:
@@ -377,9 +380,12 @@ def child_runs(args, config: Config):
         strategy = distribute.worker_strategy(cluster, args.index)
 
         def worker_run():
-            model, history = distribute.train_lowlevel(config, strategy)
+            from alphabet_tutorial.progress import ProgressBar
+
+            progress = ProgressBar(config.epochs, "lowlevel")
+            model, history = distribute.train_lowlevel(config, strategy, progress=progress)
             if args.save is not None:
-                from alphabet_tutorial.training import save_weights
+                from alphabet_tutorial.weights import save_weights
 
                 save_weights(args.save, model.get_weights(), config, "lowlevel")
             setup = f"{len(cluster)} workers (MultiWorkerMirroredStrategy)"
@@ -423,6 +429,7 @@ def child_main(argv=None) -> int:
     parser.add_argument("--save", type=Path)
     parser.add_argument("--wait", action="store_true", help="train after a line on stdin")
     args = parser.parse_args(argv)
+    env.setup()
     try:
         config = Config(**json.loads(args.config))
         runs = child_runs(args, config)

@@ -3,8 +3,13 @@ real runs on 2 logical CPU devices, 2 worker processes on loopback, and Keras on
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import time
 
+import psutil
 import pytest
 
 from alphabet_tutorial import Config
@@ -111,3 +116,97 @@ def test_check_port_free_names_a_port_in_use():
         address = f"127.0.0.1:{listener.getsockname()[1]}"
         with pytest.raises(ValueError, match=f"cannot listen on {address}: Address already in use"):
             check_port_free(address)
+
+
+# --- the command line -------------------------------------------------------------------
+
+PROG = [sys.executable, "-m", "alphabet_tutorial"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--impl", "keras", "--workers", "2"], "keras-team/keras#20585"),
+        (["--workers", "0", "--impl", "lowlevel"], "--workers must be at least 1, got 0"),
+        (["--devices", "2", "--workers", "2"], "--devices and --workers cannot be combined"),
+        (["--impl", "lowlevel", "--cluster", "127.0.0.1:1"], "--cluster and --worker-index go"),
+        (["--impl", "lowlevel", "--cluster", "a:1,b:2", "--worker-index", "2"], "in 0..1"),
+        (["--devices", "2", "--logdir", "logs"], "--logdir cannot be combined with --devices"),
+    ],
+)
+def test_train_refuses_a_data_parallel_request_that_cannot_run(args, message, tmp_path):
+    result = subprocess.run(
+        [*PROG, "train", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+def test_a_taken_port_in_the_cluster_is_named(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        args = ["--impl", "lowlevel", "--cluster", f"{address},127.0.0.1:1", "--worker-index", "0"]
+        result = subprocess.run(
+            [*PROG, "train", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+        )
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"alphabet-tutorial: error: cannot listen on {address}: Address already in use\n"
+    )
+
+
+def test_train_on_two_devices_from_the_command_line(tmp_path):
+    args = ["train", "--impl", "lowlevel", "--devices", "2", "--epochs", "4"]
+    result = subprocess.run(
+        [*PROG, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("lowlevel (on 2 devices): 100.0% of every window right")
+
+
+def start_workers(tmp_path) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """`train --workers 2` for long enough to interrupt; returns it once both workers run."""
+    args = ["train", "--impl", "lowlevel", "--workers", "2", "--epochs", "2000"]
+    cli = subprocess.Popen([*PROG, *args], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    for line in cli.stderr:
+        if "workers ready on 127.0.0.1:" in line:
+            break
+    else:
+        pytest.fail(f"the workers never became ready (exit {cli.wait()})")
+    workers = psutil.Process(cli.pid).children()
+    assert len(workers) == 2
+    return cli, workers
+
+
+def assert_gone(workers: list[psutil.Process]) -> None:
+    for worker in workers:
+        assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, worker
+
+
+def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path):
+    cli, workers = start_workers(tmp_path)
+    victim = next(w for w in workers if w.cmdline()[w.cmdline().index("--index") + 1] == "1")
+    with cli:
+        victim.kill()
+        started = time.monotonic()
+        cli.wait(timeout=30)
+        assert time.monotonic() - started < 30
+        last = [line for line in cli.stderr.read().splitlines() if line.strip()][-1]
+    assert cli.returncode == 1
+    assert last == "alphabet-tutorial: error: worker 1 failed: killed by SIGKILL"
+    assert_gone(workers)
+
+
+def test_sigterm_stops_every_worker(tmp_path):
+    cli, workers = start_workers(tmp_path)
+    with cli:
+        cli.send_signal(signal.SIGTERM)
+        cli.wait(timeout=30)
+        last = cli.stderr.read().splitlines()[-1]
+    assert cli.returncode == 128 + signal.SIGTERM
+    assert last == "alphabet-tutorial: stopped by SIGTERM"
+    assert_gone(workers)
