@@ -77,6 +77,7 @@ audit: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse (desktop, mobile) and Nu validator 
 bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), then every backend
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_backends.py
+	$(BIN)/python benchmarks/bench_distribute.py
 
 dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publishes them)
 	$(BIN)/python -m build --no-isolation --outdir dist .

@@ -1,0 +1,74 @@
+"""Time data-parallel training against one device and print the figures as JSON.
+
+    python benchmarks/bench_distribute.py [--repeats 5] [--epochs 5]
+
+Each repeat runs every setup of the "Beyond one machine" chapter (`run_setups`: both
+implementations on one device and on 2 logical CPU devices, the low-level model on 2
+workers, Keras on JAX on 1 and 2 devices) and a 1-worker cluster of the low-level model,
+the baseline of the 2 workers. The per-epoch time of a run is the median of its epochs
+after the first; a figure is the median of those over the repeats, and every ratio
+compares figures of the same repeats. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+
+from alphabet_tutorial import Config, env
+from alphabet_tutorial.scaleout import label, launch_workers, machine, run_setups
+from alphabet_tutorial.scaleout import warmed_epoch_seconds as warmed
+
+env.setup(private_keras_home=True)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs of every setup")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of every run")
+    args = parser.parse_args(argv)
+    config = Config(epochs=args.epochs)
+
+    times: dict[str, list[float]] = {}
+    for _ in range(args.repeats):
+        runs = run_setups(config, devices=2, workers=2)
+        runs.append({**launch_workers(config, 1)[0], "setup": "1 worker"})
+        for run in runs:
+            if run.get("worker", 0) == 0:  # one figure per setup: worker 0's
+                setup = run["setup"].split(" (")[0]
+                times.setdefault(f"{label(run)}, {setup}", []).append(warmed(run))
+    medians = {key: statistics.median(values) for key, values in times.items()}
+
+    def ratio(slow: str, base: str) -> float:
+        return round(medians[slow] / medians[base], 3)
+
+    report = {
+        "config": config.as_dict(),
+        "repeats": args.repeats,
+        "machine": {"processor": machine(), "load_average": os.getloadavg()},
+        "epoch_seconds_median": {key: round(value, 4) for key, value in medians.items()},
+        "ratios": {
+            "low-level TF: 2 devices / 1 device": ratio(
+                "low-level TF, 2 devices", "low-level TF, one device"
+            ),
+            "low-level TF: 2 workers / 1 worker": ratio(
+                "low-level TF, 2 workers", "low-level TF, 1 worker"
+            ),
+            "keras on tensorflow: 2 devices / 1 device": ratio(
+                "keras on tensorflow, 2 devices", "keras on tensorflow, one device"
+            ),
+            "keras on tensorflow: workers": "not measured: fit fails under "
+            "MultiWorkerMirroredStrategy (keras-team/keras#20585)",
+            "keras on jax: 2 devices / 1 device (DataParallel)": ratio(
+                "keras on jax, 2 devices", "keras on jax, one device"
+            ),
+        },
+    }
+    print(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
