@@ -70,7 +70,7 @@ def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(setups):
 def test_format_setups_reports_every_run_and_what_it_shows(setups):
     text = format_setups(setups)
     table = [line for line in text.splitlines() if line.startswith("| ")]
-    assert len(table) == 1 + len(setups)  # header + one row per run
+    assert len(table) == 2 + len(setups)  # header, rule, one row per run
     assert "Every run predicts every window right." in text
     assert "identical weights" in text
     assert f"{setups[0]['parameters']:,} parameters" in text
