@@ -105,6 +105,7 @@ class Child:
             print(f"[{self.name}] {line}", file=self.log, flush=True)
 
     def go(self) -> None:
+        assert self.process.stdin is not None  # a pipe, see __init__
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
 
@@ -133,7 +134,8 @@ class Child:
                 self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             with contextlib.suppress(OSError):
-                stream.close()
+                if stream is not None:
+                    stream.close()
 
 
 def next_message(children: list[Child], child: Child, deadline: float) -> dict:
@@ -205,10 +207,13 @@ def run_setups(config: Config, devices: int = 2, workers: int = 2, timeout=600) 
     on JAX over `devices` devices. The other processes start together and pay their
     imports while this one waits; then the runs train one at a time."""
     cluster = ",".join(f"{HOST}:{port}" for port in free_ports(workers))
-    worker = ["worker", config, "--cluster", cluster, "--wait", "--index"]
+    worker = ("--cluster", cluster, "--wait", "--index")
     groups = [
         [Child("devices", child_argv("devices", config, "--devices", str(devices), "--wait"))],
-        [Child(f"worker {i}", child_argv(*worker, str(i))) for i in range(workers)],
+        [
+            Child(f"worker {i}", child_argv("worker", config, *worker, str(i)))
+            for i in range(workers)
+        ],
         [
             Child(
                 "jax",

@@ -15,8 +15,6 @@ import pytest
 from alphabet_tutorial import Config
 from alphabet_tutorial.scaleout import check_cluster, check_port_free, format_setups, run_setups
 
-pytestmark = pytest.mark.timeout(600)
-
 
 @pytest.fixture(scope="session")
 def setups() -> list[dict]:
@@ -39,6 +37,8 @@ def runs(setups, setup_suffix: str, impl: str) -> list[dict]:
         ("(DataParallel)", "keras", 1),
     ],
 )
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_every_replicated_setup_learns_every_window(setups, setup_suffix, impl, count):
     found = runs(setups, setup_suffix, impl)
     assert len(found) == count
@@ -49,12 +49,16 @@ def test_every_replicated_setup_learns_every_window(setups, setup_suffix, impl, 
         assert run["epochs_to_100"] is not None and run["epochs_to_100"] <= 5
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_both_workers_end_with_identical_weights(setups):
     workers = runs(setups, "(MultiWorkerMirroredStrategy)", "lowlevel")
     assert {run["worker"] for run in workers} == {0, 1}
     assert len({run["checksum"] for run in workers}) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_keras_evaluate_fails_on_an_uneven_split_and_padding_fixes_it(setups):
     (keras_run,) = runs(setups, "(MirroredStrategy)", "keras")
     assert keras_run["plain_evaluate"].startswith("InvalidArgumentError")
@@ -62,11 +66,15 @@ def test_keras_evaluate_fails_on_an_uneven_split_and_padding_fixes_it(setups):
     assert keras_run["evaluate_accuracy"] == 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(setups):
     jax_runs = [r for r in setups if r.get("backend") == "keras on jax"]
     assert [r["replicas"] for r in jax_runs] == [1, 2]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_format_setups_reports_every_run_and_what_it_shows(setups):
     text = format_setups(setups)
     table = [line for line in text.splitlines() if line.startswith("| ")]
@@ -134,6 +142,8 @@ PROG = [sys.executable, "-m", "alphabet_tutorial"]
         (["--devices", "2", "--logdir", "logs"], "--logdir cannot be combined with --devices"),
     ],
 )
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_train_refuses_a_data_parallel_request_that_cannot_run(args, message, tmp_path):
     result = subprocess.run(
         [*PROG, "train", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
@@ -143,6 +153,8 @@ def test_train_refuses_a_data_parallel_request_that_cannot_run(args, message, tm
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_a_taken_port_in_the_cluster_is_named(tmp_path):
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -159,6 +171,8 @@ def test_a_taken_port_in_the_cluster_is_named(tmp_path):
     )
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_train_on_two_devices_from_the_command_line(tmp_path):
     args = ["train", "--impl", "lowlevel", "--devices", "2", "--epochs", "4"]
     result = subprocess.run(
@@ -187,6 +201,8 @@ def assert_gone(workers: list[psutil.Process]) -> None:
         assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, worker
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path):
     cli, workers = start_workers(tmp_path)
     victim = next(w for w in workers if w.cmdline()[w.cmdline().index("--index") + 1] == "1")
@@ -201,6 +217,8 @@ def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path)
     assert_gone(workers)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_sigterm_stops_every_worker(tmp_path):
     cli, workers = start_workers(tmp_path)
     with cli:
