@@ -23,11 +23,13 @@ import os
 import platform
 import queue
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -73,18 +75,21 @@ def check_port_free(address: str) -> None:
 
 
 class Child:
-    """One child process: JSON lines from its stdout, its stderr forwarded with a prefix."""
+    """One child process: JSON lines from its stdout, its stderr forwarded with a prefix.
+    Its temporary files (TensorFlow's autograph sources) go to a directory of its own,
+    removed when it stops."""
 
     def __init__(self, name: str, argv: list[str], env: dict | None = None, log=None):
         self.name, self.log, self.last_line = name, log, ""
         self.lines: queue.Queue[str] = queue.Queue()
+        self.scratch = tempfile.mkdtemp(prefix="alphabet-child-")
         self.process = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env if env is not None else dict(os.environ),
+            env={**(os.environ if env is None else env), "TMPDIR": self.scratch},
             start_new_session=True,  # its own group: a terminal's Ctrl-C reaches us only
         )
         for stream, sink in (
@@ -136,6 +141,7 @@ class Child:
             with contextlib.suppress(OSError):
                 if stream is not None:
                     stream.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def next_message(children: list[Child], child: Child, deadline: float) -> dict:

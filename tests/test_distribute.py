@@ -3,6 +3,7 @@ real runs on 2 logical CPU devices, 2 worker processes on loopback, and Keras on
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -131,6 +132,11 @@ def test_check_port_free_names_a_port_in_use():
 PROG = [sys.executable, "-m", "alphabet_tutorial"]
 
 
+def in_tmp(tmp_path) -> dict:
+    """The environment of a command whose temporary files (autograph's) stay in tmp_path."""
+    return {**os.environ, "TMPDIR": str(tmp_path)}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -146,7 +152,12 @@ PROG = [sys.executable, "-m", "alphabet_tutorial"]
 @pytest.mark.timeout(240)
 def test_train_refuses_a_data_parallel_request_that_cannot_run(args, message, tmp_path):
     result = subprocess.run(
-        [*PROG, "train", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+        [*PROG, "train", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=in_tmp(tmp_path),
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stdout == ""
@@ -162,7 +173,12 @@ def test_a_taken_port_in_the_cluster_is_named(tmp_path):
         address = f"127.0.0.1:{listener.getsockname()[1]}"
         args = ["--impl", "lowlevel", "--cluster", f"{address},127.0.0.1:1", "--worker-index", "0"]
         result = subprocess.run(
-            [*PROG, "train", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+            [*PROG, "train", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=in_tmp(tmp_path),
+            timeout=60,
         )
     assert result.returncode == 2
     assert (
@@ -176,7 +192,12 @@ def test_a_taken_port_in_the_cluster_is_named(tmp_path):
 def test_train_on_two_devices_from_the_command_line(tmp_path):
     args = ["train", "--impl", "lowlevel", "--devices", "2", "--epochs", "4"]
     result = subprocess.run(
-        [*PROG, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+        [*PROG, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=in_tmp(tmp_path),
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("lowlevel (on 2 devices): 100.0% of every window right")
@@ -185,7 +206,9 @@ def test_train_on_two_devices_from_the_command_line(tmp_path):
 def start_workers(tmp_path) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """`train --workers 2` for long enough to interrupt; returns it once both workers run."""
     args = ["train", "--impl", "lowlevel", "--workers", "2", "--epochs", "2000"]
-    cli = subprocess.Popen([*PROG, *args], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    cli = subprocess.Popen(
+        [*PROG, *args], stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=in_tmp(tmp_path)
+    )
     for line in cli.stderr:
         if "workers ready on 127.0.0.1:" in line:
             break
