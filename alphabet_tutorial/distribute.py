@@ -12,17 +12,14 @@ Devices are fixed when TensorFlow first runs an op in a process: call `use_devic
 from __future__ import annotations
 
 import hashlib
-import time
 
 import numpy as np
 import tensorflow as tf
 
-from alphabet_tutorial import keras_model
+from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.evaluation import score
-from alphabet_tutorial.history import History
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
-from alphabet_tutorial.task import evaluation_set, training_set
+from alphabet_tutorial.task import evaluation_set
 
 
 # --8<-- [start:devices]
@@ -112,7 +109,9 @@ def build_lowlevel(config: Config, strategy: tf.distribute.Strategy):
 
 
 def make_replicated_train_step(model: LowLevelLSTM, optimizer: Adam, strategy):
-    """One step on every replica: its slice of the batch, all-reduced gradients, Adam."""
+    """A train step with the single-device signature, `(inputs, targets) -> (loss,
+    accuracy)` on one global batch, that runs on every replica: each takes its slice of
+    the batch, the gradients are all-reduced, and every replica applies the same Adam."""
 
     def replica_step(inputs, targets, global_batch):
         with tf.GradientTape() as tape:
@@ -127,9 +126,15 @@ def make_replicated_train_step(model: LowLevelLSTM, optimizer: Adam, strategy):
         return loss, tf.reduce_sum(tf.cast(hits, tf.float32)) / global_batch
 
     @tf.function
-    def train_step(inputs, targets, global_batch):
+    def replicated_step(inputs, targets, global_batch):
         loss, accuracy = strategy.run(replica_step, args=(inputs, targets, global_batch))
         return strategy.reduce("SUM", loss, axis=None), strategy.reduce("SUM", accuracy, axis=None)
+
+    def train_step(inputs: np.ndarray, targets: np.ndarray):
+        global_batch = tf.constant(len(inputs), tf.float32)
+        return replicated_step(
+            split_batch(strategy, inputs), split_batch(strategy, targets), global_batch
+        )
 
     return train_step
 
@@ -143,31 +148,11 @@ def split_batch(strategy: tf.distribute.Strategy, array: np.ndarray):
 
 
 def train_lowlevel(config: Config, strategy: tf.distribute.Strategy, progress=None):
-    """Train the low-level model data-parallel; returns (model, History)."""
+    """Train the low-level model data-parallel; returns (model, History). The epochs are
+    the single-device ones (`lowlevel.fit`, the same data and order on every worker)."""
     model, optimizer = build_lowlevel(config, strategy)
     train_step = make_replicated_train_step(model, optimizer, strategy)
-    inputs, targets = training_set(config)  # the same data and order on every worker
-    shuffle = np.random.default_rng(config.seed)
-    history = History("lowlevel")
-    for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
-        order = shuffle.permutation(len(inputs))
-        loss_sum = hit_sum = 0.0
-        for first in range(0, len(order), config.batch_size):
-            batch = order[first : first + config.batch_size]  # one global batch
-            loss, accuracy = train_step(
-                split_batch(strategy, inputs[batch]),
-                split_batch(strategy, targets[batch]),
-                tf.constant(len(batch), tf.float32),
-            )
-            loss_sum += float(loss) * len(batch)
-            hit_sum += float(accuracy) * len(batch)
-        seconds = time.perf_counter() - started
-        eval_accuracy = score(model, config)[1]  # the first replica's copy, on every window
-        history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
-        if progress is not None:
-            progress.update(epoch, history.loss[-1], history.accuracy[-1], eval_accuracy)
-    return model, history
+    return model, lowlevel.fit(model, train_step, config, progress=progress)
 
 
 # --8<-- [end:lowlevel]

@@ -193,13 +193,21 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
     model = LowLevelLSTM(config)
     optimizer = Adam(model.trainable_variables, config.learning_rate)
     train_step = make_train_step(model, optimizer)
-    inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
-    eval_inputs, eval_targets = evaluation_set(config)
-    shuffle = np.random.default_rng(config.seed)
     writer = tf.summary.create_file_writer(str(Path(logdir) / "train")) if logdir else None
     if writer is not None:  # the op graph of one training step, for TensorBoard's Graphs
         with writer.as_default():
             tf.summary.graph(train_step.get_concrete_function().graph)
+    history = fit(model, train_step, config, writer, progress, stop_at_100)
+    if writer is not None:
+        writer.close()
+    return model, history
+
+
+def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_100=False):
+    """The epochs: shuffled batches through `train_step`, then every window scored."""
+    inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
+    eval_inputs, eval_targets = evaluation_set(config)
+    shuffle = np.random.default_rng(config.seed)
     history = History("lowlevel")
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
@@ -219,9 +227,7 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
             progress.update(epoch, history.loss[-1], history.accuracy[-1], eval_accuracy)
         if stop_at_100 and eval_accuracy == 1.0:
             break
-    if writer is not None:
-        writer.close()
-    return model, history
+    return history
 
 
 # --8<-- [end:train]

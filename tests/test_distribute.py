@@ -137,6 +137,18 @@ def in_tmp(tmp_path) -> dict:
     return {**os.environ, "TMPDIR": str(tmp_path)}
 
 
+def train(tmp_path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`alphabet-tutorial train ARGS`, run to its end in tmp_path."""
+    return subprocess.run(
+        [*PROG, "train", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=in_tmp(tmp_path),
+        timeout=timeout,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -151,14 +163,7 @@ def in_tmp(tmp_path) -> dict:
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_train_refuses_a_data_parallel_request_that_cannot_run(args, message, tmp_path):
-    result = subprocess.run(
-        [*PROG, "train", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=in_tmp(tmp_path),
-        timeout=60,
-    )
+    result = train(tmp_path, *args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
@@ -172,14 +177,7 @@ def test_a_taken_port_in_the_cluster_is_named(tmp_path):
         listener.listen()
         address = f"127.0.0.1:{listener.getsockname()[1]}"
         args = ["--impl", "lowlevel", "--cluster", f"{address},127.0.0.1:1", "--worker-index", "0"]
-        result = subprocess.run(
-            [*PROG, "train", *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=in_tmp(tmp_path),
-            timeout=60,
-        )
+        result = train(tmp_path, *args)
     assert result.returncode == 2
     assert (
         result.stderr
@@ -190,15 +188,7 @@ def test_a_taken_port_in_the_cluster_is_named(tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_train_on_two_devices_from_the_command_line(tmp_path):
-    args = ["train", "--impl", "lowlevel", "--devices", "2", "--epochs", "4"]
-    result = subprocess.run(
-        [*PROG, *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=in_tmp(tmp_path),
-        timeout=120,
-    )
+    result = train(tmp_path, "--impl", "lowlevel", "--devices", "2", "--epochs", "4", timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("lowlevel (on 2 devices): 100.0% of every window right")
 
