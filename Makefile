@@ -14,8 +14,9 @@ SITE ?= site
 SITE_STAMP := $(SITE)/.built
 MKDOCS_FLAGS ?=
 # Seconds a docs snippet may take (pytest's default is 60): the conclusions' comparison
-# trains both models over several seeds, which a loaded 2-core machine needs longer for.
-SNIPPET_TIMEOUT := 180
+# trains both models over several seeds, and "Beyond one machine" starts five processes,
+# which a loaded 2-core machine needs longer for.
+SNIPPET_TIMEOUT := 300
 # The fast tier: everything but the built site, the browser, the screenshots and slow tests.
 FAST := not (site or browser or screenshots or slow)
 
