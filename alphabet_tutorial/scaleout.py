@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -173,12 +172,11 @@ def child_argv(setup: str, config: Config, *options: str) -> list[str]:
 
 def jax_env(devices: int) -> dict:
     """The environment of a Keras-on-JAX process that sees `devices` CPU devices."""
-    if importlib.util.find_spec("jax") is None:
-        raise ValueError(
-            "the JAX backend is not installed: pip install 'alphabet-tutorial[backends]'"
-        )
+    from alphabet_tutorial.backends import backend_env, check_backend
+
+    check_backend("jax")
     flags = f"--xla_force_host_platform_device_count={devices}"
-    return {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": flags}
+    return {**backend_env("jax"), "XLA_FLAGS": flags}
 
 
 def launch_workers(
@@ -393,8 +391,8 @@ def child_runs(args, config: Config):
         def worker_run():
             from alphabet_tutorial.progress import ProgressBar
 
-            progress = ProgressBar(config.epochs, "lowlevel")
-            model, history = distribute.train_lowlevel(config, strategy, progress=progress)
+            with ProgressBar(config.epochs, "lowlevel") as progress:
+                model, history = distribute.train_lowlevel(config, strategy, progress=progress)
             if args.save is not None:
                 from alphabet_tutorial.weights import save_weights
 
