@@ -306,7 +306,8 @@ def run_train(args) -> int | None:
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
     if args.workers is not None:
-        return run_workers(args, config)
+        run_workers(args, config)
+        return None
     if args.devices is not None or args.cluster is not None:
         model, history, where = train_replicated(args, config)
     else:
