@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,19 +146,21 @@ def worker() -> None:
 
 
 class Worker:
-    """A worker process on one backend, asked one request at a time."""
+    """A worker process on one backend, asked one request at a time. Its temporary files
+    (autograph's sources, PyTorch's compile cache) go to a directory removed at close."""
 
     def __init__(self, backend: str):
         check_backend(backend)
         self.backend = backend
         self.log = tempfile.TemporaryFile(mode="w+")
+        self.scratch = tempfile.mkdtemp(prefix=f"alphabet-{backend}-")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "alphabet_tutorial.backends"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env=backend_env(backend),
+            env={**backend_env(backend), "TMPDIR": self.scratch},
         )
         assert self.process.stdin is not None and self.process.stdout is not None  # the pipes
         self.requests, self.replies = self.process.stdin, self.process.stdout
@@ -189,6 +192,7 @@ class Worker:
             self.process.wait()
         self.replies.close()
         self.log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def compare_backends(

@@ -45,9 +45,15 @@ NOTEBOOKS = [
 @pytest.fixture(scope="session")
 def reader_python(tmp_path_factory, wheel) -> Path:
     """A reader's venv: a fresh venv holding a Jupyter kernel and the package's
-    dependencies (linked in by tests/venvs.py), and the package installed from the wheel."""
+    dependencies with its `backends` extra (linked in by tests/venvs.py), and the package
+    installed from the wheel."""
     requirements = map(Requirement, metadata.requires("alphabet-tutorial") or [])
-    needs = [r.name for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
+    extras = ("", "backends")  # the backends and scale-out chapters run Keras on JAX, PyTorch
+    needs = [
+        r.name
+        for r in requirements
+        if r.marker is None or any(r.marker.evaluate({"extra": extra}) for extra in extras)
+    ]
     python = fresh_venv(
         tmp_path_factory.mktemp("notebook-reader") / "venv", ["ipykernel", "pip", *needs]
     )
