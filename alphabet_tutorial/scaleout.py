@@ -45,11 +45,19 @@ class WorkerFailed(RuntimeError):
 
 
 def free_ports(count: int, host: str = HOST) -> list[int]:
-    """`count` distinct ports that nothing listens on right now."""
+    """`count` distinct ports that nothing listens on right now, on an interface that
+    answers (a network namespace can hold 127.0.0.1 with its loopback down)."""
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
         for sock in sockets:  # all held open at once, so the ports differ
             sock.bind((host, 0))
+        sockets[0].listen()
+        try:
+            socket.create_connection(sockets[0].getsockname(), timeout=2).close()
+        except OSError as error:
+            raise RuntimeError(
+                f"the workers talk over {host}, which does not answer here: {error}"
+            ) from None
         return [sock.getsockname()[1] for sock in sockets]
 
 
@@ -265,15 +273,6 @@ def label(run: dict) -> str:
     return run.get("backend", "keras on tensorflow" if run["impl"] == "keras" else "low-level TF")
 
 
-def verdict(ratio: float) -> str:
-    """How a time ratio reads in words."""
-    if ratio > 1.1:
-        return f"is {ratio:.1f} times slower"
-    if ratio < 0.9:
-        return f"is {1 / ratio:.1f} times faster"
-    return "takes about as long"
-
-
 def format_setups(results: list[dict]) -> str:
     """The chapter's table, and what its figures say, as Markdown."""
     baseline = {label(r): warmed_epoch_seconds(r) for r in results if r["replicas"] == 1}
@@ -294,13 +293,13 @@ def format_setups(results: list[dict]) -> str:
     same = len({r["checksum"] for r in workers}) == 1
     missed = [f"{r['setup']} ({r['impl']})" for r in results if r["accuracy"] < 1.0]
     changes = [
-        f"{label(r)} on {r['setup']} {verdict(warmed_epoch_seconds(r) / baseline[label(r)])}"
+        f"{label(r)} on {r['setup']} takes {warmed_epoch_seconds(r) / baseline[label(r)]:.2f}×"
         for r in results
         if r["replicas"] > 1 and r.get("worker", 0) == 0
     ]
     notes = [
         f"Measured on {machine()}, with {results[0]['parameters']:,} parameters per model.",
-        f"Against one device, per epoch: {'; '.join(changes)}.",
+        f"Per epoch, against one device (above 1× is slower): {'; '.join(changes)}.",
         "Every run predicts every window right."
         if not missed
         else f"Not every window right after training: {', '.join(missed)}.",
