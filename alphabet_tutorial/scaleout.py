@@ -277,17 +277,16 @@ def format_setups(results: list[dict]) -> str:
     """The chapter's table, and what its figures say, as Markdown."""
     baseline = {label(r): warmed_epoch_seconds(r) for r in results if r["replicas"] == 1}
     rows = [
-        "| Setup | Implementation | Replicas | Batch: global / per replica "
-        "| Every window right | First 100 % epoch | Time per epoch | vs. one device | Weights |",
-        "| --- | --- | --: | --: | --: | --: | --: | --: | --- |",
+        "| Setup | Implementation | Batch: global / per replica | Every window right "
+        "| First 100 % epoch | Time per epoch | vs. one device |",
+        "| --- | --- | --: | --: | --: | --: | --: |",
     ]
     for r in results:
         seconds = warmed_epoch_seconds(r)
         rows.append(
-            f"| {r['setup']} | {label(r)} | {r['replicas']} "
-            f"| {r['global_batch']} / {r['per_replica_batch']:g} | {r['accuracy']:.1%} "
-            f"| {r['epochs_to_100'] or 'never'} | {seconds * 1000:.0f} ms "
-            f"| {seconds / baseline[label(r)]:.2f}x | `{r['checksum']}` |"
+            f"| {r['setup']} | {label(r)} | {r['global_batch']} / {r['per_replica_batch']:g} "
+            f"| {r['accuracy']:.1%} | {r['epochs_to_100'] or 'never'} | {seconds * 1000:.0f} ms "
+            f"| {seconds / baseline[label(r)]:.2f}× |"
         )
     workers = [r for r in results if "worker" in r]
     same = len({r["checksum"] for r in workers}) == 1
