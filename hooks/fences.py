@@ -7,6 +7,10 @@ The extractor merges chained fences into one block; the hooks need each fence (t
 its output under it), so it is read a second time with the chaining markers blanked,
 and each fence is assigned to the block that holds it. The body is taken from the page
 itself: the extractor drops the blank lines of indented fences. Not a hook: the hooks import it.
+
+One trap is refused here: a Python fence chained to a fence that does not run (a `text`
+or `console` fence above its `cont` marker) would silently run nothing, in pytest and in
+the build alike.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ def parse(text: str) -> list[Fence]:
         above = start - 1
         while above >= 0 and COMMENT.match(lines[above]):
             above -= 1
+        if fence.syntax == "python" and block.syntax != "python":
+            raise ValueError(
+                f"line {fence.lineno}: this Python fence is chained "
+                f"(pytest-codeblocks:cont) to a `{block.syntax}` fence, which does not run, "
+                "so it would never run: remove the cont marker or chain it to a Python fence"
+            )
         line = lines[start]
         indent = line[: len(line) - len(line.lstrip())]
         ticks = line.strip()[: len(line.strip()) - len(line.strip().lstrip("`"))]

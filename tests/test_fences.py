@@ -1,0 +1,37 @@
+"""How the hooks read a chapter's fences (hooks/fences.py): as pytest-codeblocks does, and
+never so that a Python fence silently runs nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
+
+from fences import parse  # noqa: E402
+
+CHAINED = """\
+```python
+x = 1
+```
+
+<!--pytest-codeblocks:cont-->
+```python
+print(x)
+```
+"""
+
+
+def test_a_chained_python_fence_shares_the_session_of_the_fence_above():
+    first, second = parse(CHAINED)
+    assert first.runnable and second.runnable
+    assert first.session == second.session
+    assert second.code == "print(x)\n"
+
+
+def test_a_python_fence_chained_to_one_that_does_not_run_is_refused():
+    page = CHAINED.replace("```python\nx = 1", "```text\nx = 1")
+    with pytest.raises(ValueError, match=r"line 6: .*chained .* to a `text` fence"):
+        parse(page)
