@@ -272,11 +272,11 @@ def train_replicated(args, config: Config):
 
 def run_workers(args, config: Config) -> None:
     """--workers N: N local workers, their logs prefixed; any failure stops them all."""
-    from alphabet_tutorial.scaleout import WorkerFailed, launch_workers
+    from alphabet_tutorial.scaleout import NoLoopback, WorkerFailed, launch_workers
 
     try:
         results = launch_workers(config, args.workers, log=sys.stderr, save=args.save)
-    except WorkerFailed as error:
+    except (WorkerFailed, NoLoopback) as error:  # a fault of the machine, in one line
         raise Fault(str(error)) from None
     checksums = {run["checksum"] for run in results}
     if len(checksums) != 1:

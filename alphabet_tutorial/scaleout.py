@@ -4,9 +4,11 @@ TensorFlow or JAX starts in a process).
 
 `launch_workers` starts N workers of one MultiWorkerMirroredStrategy on free 127.0.0.1
 ports, prefixes their logs, and stops them all as soon as one fails or the caller is
-interrupted. `run_setups` measures every setup of the "Beyond one machine" chapter:
-the processes start (and pay their imports) together, then train one at a time, so that
-no run's timing shares the cores with another's training.
+interrupted. Where 127.0.0.1 does not answer (a sandbox whose network namespace has its
+loopback down), the workers get a network namespace of their own whose loopback is up.
+`run_setups` measures every setup of the "Beyond one machine" chapter: the processes
+start (and pay their imports) together, then train one at a time, so that no run's
+timing shares the cores with another's training.
 
 Run as `python -m alphabet_tutorial.scaleout SETUP ...` it is the child side: it prints one
 JSON line when it is ready, waits for a line on stdin when asked to, and prints one JSON
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import json
 import os
 import platform
@@ -26,6 +29,7 @@ import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -44,6 +48,10 @@ class WorkerFailed(RuntimeError):
     """A child process failed; the message is its own last line."""
 
 
+class NoLoopback(RuntimeError):
+    """127.0.0.1 does not answer in this network namespace."""
+
+
 def free_ports(count: int, host: str = HOST) -> list[int]:
     """`count` distinct ports that nothing listens on right now, on an interface that
     answers (a network namespace can hold 127.0.0.1 with its loopback down)."""
@@ -55,10 +63,42 @@ def free_ports(count: int, host: str = HOST) -> list[int]:
         try:
             socket.create_connection(sockets[0].getsockname(), timeout=2).close()
         except OSError as error:
-            raise RuntimeError(
+            raise NoLoopback(
                 f"the workers talk over {host}, which does not answer here: {error}"
             ) from None
         return [sock.getsockname()[1] for sock in sockets]
+
+
+def loopback_up() -> None:
+    """Bring the interface `lo` of this network namespace up (`ip link set lo up`)."""
+    get_flags, set_flags, up = 0x8913, 0x8914, 0x1  # SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP
+    with socket.socket() as sock:
+        request = struct.pack("16sH22x", b"lo", 0)  # struct ifreq: name, flags
+        flags = struct.unpack("16sH22x", fcntl.ioctl(sock, get_flags, request))[1]
+        fcntl.ioctl(sock, set_flags, struct.pack("16sH22x", b"lo", flags | up))
+
+
+def hold_loopback(count: int) -> None:
+    """The side of the process that holds the workers' own network namespace open: brings
+    its loopback up, prints `count` free ports as a JSON line, and stays until stopped or
+    until its stdin closes (the parent died)."""
+    loopback_up()
+    print(json.dumps({"ports": free_ports(count)}), flush=True)
+    sys.stdin.read()
+
+
+def unshare_flags() -> tuple[list[str] | None, str]:
+    """How `unshare` can make a network namespace here: `-n` (root, CAP_SYS_ADMIN), or
+    `-rn` inside a user namespace of its own; None and the reason if neither works."""
+    if shutil.which("unshare") is None or shutil.which("nsenter") is None:
+        return None, "unshare and nsenter (util-linux) are not installed"
+    reason = ""
+    for flags in (["-n"], ["-rn"]):
+        probe = subprocess.run(["unshare", *flags, "true"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return flags, ""
+        reason = reason or probe.stderr.strip().splitlines()[-1]
+    return None, reason
 
 
 def check_cluster(cluster: list[str]) -> None:
@@ -187,29 +227,57 @@ def jax_env(devices: int) -> dict:
     return {**backend_env("jax"), "XLA_FLAGS": flags}
 
 
+def worker_network(count: int) -> tuple[str, list[str], list[Child]]:
+    """Where `count` local workers can talk: their cluster spec, the command that starts a
+    worker there, and the process that holds that place (none when it is this machine's
+    127.0.0.1). Where 127.0.0.1 does not answer, that place is a network namespace of
+    their own with its loopback up; the one clear error only if none can be made."""
+    try:
+        return ",".join(f"{HOST}:{port}" for port in free_ports(count)), [], []
+    except NoLoopback as error:
+        here = str(error)
+    flags, why = unshare_flags()
+    if flags is None:
+        raise NoLoopback(f"{here}; and no network namespace of their own can be made: {why}")
+    code = f"from alphabet_tutorial.scaleout import hold_loopback; hold_loopback({count})"
+    holder = Child("loopback", ["unshare", *flags, sys.executable, "-c", code])
+    try:
+        ports = next_message([holder], holder, time.monotonic() + 60)["ports"]
+    except BaseException:
+        holder.stop()
+        raise
+    namespaces = f"/proc/{holder.process.pid}/ns"
+    enter = ["nsenter", f"--net={namespaces}/net"]
+    if "-rn" in flags:  # the user namespace that owns it first, keeping our own user
+        enter = ["nsenter", "--preserve-credentials", f"--user={namespaces}/user", enter[1]]
+    cluster = ",".join(f"{HOST}:{port}" for port in ports)
+    return cluster, [*enter, "--"], [holder]
+
+
 def launch_workers(
     config: Config, count: int, log=None, save: Path | None = None, timeout: float = 600
 ) -> list[dict]:
     """Train the low-level model on `count` local workers; one result per worker."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"workers must be a positive integer, got {count!r}")
-    cluster = ",".join(f"{HOST}:{port}" for port in free_ports(count))
-    children = []
+    cluster, enter, holders = worker_network(count)
+    workers: list[Child] = []
     try:
         for index in range(count):
             options = ["--cluster", cluster, "--index", str(index)]
             if save is not None and index == 0:
                 options += ["--save", str(save)]
-            argv = child_argv("worker", config, *options)
-            children.append(Child(f"worker {index}", argv, log=log))
+            argv = [*enter, *child_argv("worker", config, *options)]
+            workers.append(Child(f"worker {index}", argv, log=log))
+        children = workers + holders
         deadline = time.monotonic() + timeout
-        for child in children:
+        for child in workers:
             next_message(children, child, deadline)  # ready
         if log is not None:
             print(f"{count} workers ready on {cluster}", file=log, flush=True)
-        return [next_message(children, child, deadline)["runs"][0] for child in children]
+        return [next_message(children, child, deadline)["runs"][0] for child in workers]
     finally:
-        for child in children:
+        for child in workers + holders:  # the namespace's holder last
             child.stop()
 
 
@@ -218,26 +286,23 @@ def run_setups(config: Config, devices: int = 2, workers: int = 2, timeout=600) 
     process) and on `devices` devices, the low-level model on `workers` workers, and Keras
     on JAX over `devices` devices. The other processes start together and pay their
     imports while this one waits; then the runs train one at a time."""
-    cluster = ",".join(f"{HOST}:{port}" for port in free_ports(workers))
+    jax = jax_env(devices)
+    cluster, enter, holders = worker_network(workers)
     worker = ("--cluster", cluster, "--wait", "--index")
-    groups = [
-        [Child("devices", child_argv("devices", config, "--devices", str(devices), "--wait"))],
-        [
-            Child(f"worker {i}", child_argv("worker", config, *worker, str(i)))
-            for i in range(workers)
-        ],
-        [
-            Child(
-                "jax",
-                child_argv("jax", config, "--devices", str(devices), "--wait"),
-                jax_env(devices),
-            )
-        ],
-    ]
-    children = [child for group in groups for child in group]
+    started: list[Child] = []
     try:
+        groups = [
+            [Child("devices", child_argv("devices", config, "--devices", str(devices), "--wait"))],
+            [
+                Child(f"worker {i}", [*enter, *child_argv("worker", config, *worker, str(i))])
+                for i in range(workers)
+            ],
+            [Child("jax", child_argv("jax", config, "--devices", str(devices), "--wait"), jax)],
+        ]
+        started = [child for group in groups for child in group]
+        children = started + holders
         deadline = time.monotonic() + timeout
-        for child in children:
+        for child in started:
             next_message(children, child, deadline)  # ready: imports paid, devices set
         results = [run() for run in single_device_runs(config)]
         for group in groups:  # one group trains at a time
@@ -247,7 +312,7 @@ def run_setups(config: Config, devices: int = 2, workers: int = 2, timeout=600) 
                 results.extend(next_message(children, child, deadline)["runs"])
         return results
     finally:
-        for child in children:
+        for child in started + holders:  # the namespace's holder last
             child.stop()
 
 

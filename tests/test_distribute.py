@@ -193,20 +193,25 @@ def test_train_on_two_devices_from_the_command_line(tmp_path):
     assert result.stdout.startswith("lowlevel (on 2 devices): 100.0% of every window right")
 
 
-def start_workers(tmp_path) -> tuple[subprocess.Popen, list[psutil.Process]]:
-    """`train --workers 2` for long enough to interrupt; returns it once both workers run."""
+def start_workers(tmp_path, *prefix: str) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """`train --workers 2` for long enough to interrupt; returns it once both workers run,
+    with every process it started."""
     args = ["train", "--impl", "lowlevel", "--workers", "2", "--epochs", "2000"]
     cli = subprocess.Popen(
-        [*PROG, *args], stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=in_tmp(tmp_path)
+        [*prefix, *PROG, *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=in_tmp(tmp_path),
     )
     for line in cli.stderr:
         if "workers ready on 127.0.0.1:" in line:
             break
     else:
         pytest.fail(f"the workers never became ready (exit {cli.wait()})")
-    workers = psutil.Process(cli.pid).children()
-    assert len(workers) == 2
-    return cli, workers
+    children = psutil.Process(cli.pid).children()
+    assert sum("worker" in child.cmdline() for child in children) == 2
+    return cli, children
 
 
 def assert_gone(workers: list[psutil.Process]) -> None:
@@ -230,10 +235,32 @@ def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path)
     assert_gone(workers)
 
 
+def network_namespace(pid: int) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_sigterm_stops_every_worker(tmp_path):
-    cli, workers = start_workers(tmp_path)
+@pytest.mark.parametrize("loopback", ["up", "down"])
+def test_sigterm_stops_every_worker(tmp_path, loopback):
+    """With loopback down (`unshare -n`), the workers train in a network namespace of their
+    own, held by one more process: SIGTERM stops that one too."""
+    prefix = []
+    if loopback == "down":
+        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+        if probe.returncode:
+            reason = f"unshare -n is not permitted here: {probe.stderr.strip()}"
+            if os.environ.get("CI"):
+                pytest.fail(f"{reason}; CI is set, so this must run")
+            pytest.skip(reason)
+        prefix = ["unshare", "-n"]
+    cli, workers = start_workers(tmp_path, *prefix)
+    spaces = {network_namespace(worker.pid) for worker in workers}
+    if loopback == "down":
+        assert len(workers) == 3 and len(spaces) == 1  # the workers and the holder
+        assert spaces != {network_namespace(cli.pid)}
+    else:
+        assert spaces == {network_namespace(cli.pid)}
     with cli:
         cli.send_signal(signal.SIGTERM)
         cli.wait(timeout=30)
