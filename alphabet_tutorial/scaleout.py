@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import os
 import platform
@@ -71,6 +70,8 @@ def free_ports(count: int, host: str = HOST) -> list[int]:
 
 def loopback_up() -> None:
     """Bring the interface `lo` of this network namespace up (`ip link set lo up`)."""
+    import fcntl  # Linux only, like network namespaces
+
     get_flags, set_flags, up = 0x8913, 0x8914, 0x1  # SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP
     with socket.socket() as sock:
         request = struct.pack("16sH22x", b"lo", 0)  # struct ifreq: name, flags
@@ -97,7 +98,8 @@ def unshare_flags() -> tuple[list[str] | None, str]:
         probe = subprocess.run(["unshare", *flags, "true"], capture_output=True, text=True)
         if probe.returncode == 0:
             return flags, ""
-        reason = reason or probe.stderr.strip().splitlines()[-1]
+        said = probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"]
+        reason = reason or f"unshare {flags[0]}: {said[-1]}"
     return None, reason
 
 
