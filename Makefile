@@ -17,6 +17,8 @@ MKDOCS_FLAGS ?=
 # trains both models over several seeds, and "Beyond one machine" starts five processes,
 # which a loaded 2-core machine needs longer for.
 SNIPPET_TIMEOUT := 300
+# Processes the test suite runs on in `make test` (the machine has 2 cores).
+PYTEST_WORKERS ?= 2
 # The fast tier: everything but the built site, the browser, the screenshots and slow tests.
 FAST := not (site or browser or screenshots or slow)
 
@@ -24,7 +26,7 @@ FAST := not (site or browser or screenshots or slow)
 # download a Java).
 LIGHTHOUSE := audit/node_modules/lighthouse/cli/index.js
 
-.PHONY: docs serve test test-fast lint screenshots bench dist constraints clean audit
+.PHONY: docs serve test test-snippets test-suite test-fast lint screenshots bench dist constraints clean audit
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +53,17 @@ $(LIGHTHOUSE): audit/package-lock.json
 	npm ci --prefix audit --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: lint docs  ## every test: package, CLI, snippets, the site docs built, screenshots, browser
+# After the build, the lint, the snippets and the suite run side by side (each one's output
+# printed whole when it ends); the suite runs on PYTEST_WORKERS processes (pytest-xdist),
+# the modules that share a costly fixture each in one worker (tests/conftest.py).
+test: docs  ## every test: package, CLI, snippets, the site docs built, screenshots, browser
+	$(MAKE) --no-print-directory -j 3 --output-sync=target lint test-snippets test-suite
+
+test-snippets: $(STAMP)
 	$(BIN)/pytest --codeblocks docs/ --timeout $(SNIPPET_TIMEOUT)
-	$(BIN)/pytest
+
+test-suite: docs
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)  ## the fast tier, under 30 s: `make test` runs it and everything else
 	$(BIN)/pytest -m "$(FAST)"
