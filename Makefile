@@ -63,7 +63,7 @@ test-snippets: $(STAMP)
 	$(BIN)/pytest --codeblocks docs/ --timeout $(SNIPPET_TIMEOUT)
 
 test-suite: docs
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 test-fast: $(STAMP)  ## the fast tier, under 30 s: `make test` runs it and everything else
 	$(BIN)/pytest -m "$(FAST)"
