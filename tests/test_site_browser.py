@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nbformat
+import page_weight
 import pytest
 from playwright.sync_api import Page
 
@@ -662,3 +663,54 @@ def test_pages_request_only_the_loopback_server(tour: dict[str, Visit], base_url
         if visit.blocked
     ]
     assert not per_page, f"requests to hosts other than {base_url} (blocked):{bullet(per_page)}"
+
+
+def test_a_cold_load_requests_what_the_weight_model_counts(browser, built_site, base_url):
+    """tests/page_weight.py's reading of the built files, against Chromium: a first visit
+    (empty cache) to the home page, the heaviest chapter and the heaviest notebook page
+    requests exactly the files the model counts; Material's search worker and index come
+    only once the reader searches, and the search then finds a chapter's word."""
+    weights = {
+        page: sum(page_weight.cold_load(built_site, page).values())
+        for page in page_weight.html_pages(built_site)
+    }
+    notebooks = [page for page in weights if page.startswith("notebooks/")]
+    chapters = [page for page in weights if page not in notebooks and page != "index.html"]
+    problems = []
+    for page in ("index.html", max(chapters, key=weights.get), max(notebooks, key=weights.get)):
+        context = browser.new_context(viewport=DESKTOP, service_workers="block")
+        blocked = guard_loopback(context)
+        state = Session(page=context.new_page(), base_url=base_url, blocked=blocked)
+        requested: list[str] = []
+        context.on("request", lambda request, into=requested: into.append(request.url))
+        context.on("request", partial(state.track, done=False))
+        context.on("requestfinished", partial(state.track, done=True))
+        context.on("requestfailed", partial(state.track, done=True))
+        try:
+            state.goto(urljoin(base_url, page.removesuffix("index.html")))
+            state.settle()
+            got = {
+                page_weight.site_path(url.removeprefix(base_url.rstrip("/"))) for url in requested
+            }
+            expected = set(page_weight.cold_load(built_site, page))
+            searching = page_weight.search_files(built_site, page)
+            if searching & got:
+                problems.append(f"{page}: loads {sorted(searching & got)} before any search")
+            if got != expected:
+                problems.append(
+                    f"{page}: requested but not counted {sorted(got - expected)}, "
+                    f"counted but not requested {sorted(expected - got)}"
+                )
+            search = state.page.locator("input.md-search__input")
+            search.fill("Sequential")
+            results = state.page.locator(".md-search-result__item > a.md-search-result__link")
+            results.first.wait_for(state="attached", timeout=10_000)
+            got = {
+                page_weight.site_path(url.removeprefix(base_url.rstrip("/"))) for url in requested
+            }
+            if not searching <= got:
+                problems.append(f"{page}: searching did not request {sorted(searching - got)}")
+            assert not blocked, f"{page}: requests to other hosts: {blocked}"
+        finally:
+            context.close()
+    assert not problems, f"the weight model misreads a cold load:{bullet(problems)}"
