@@ -165,11 +165,28 @@ def serialize(kept: list, variables: set[str] | None, animations: set[str] | Non
     return "\n".join(reversed(dict.fromkeys(reversed(out))))
 
 
-def prune(css: str, facts: PageFacts, *, unread: bool) -> str:
-    """`css` reduced to the rules that could match pages with `facts`; with `unread`, also
-    without the custom properties and @keyframes that no kept rule uses."""
+def drop(kept: list, invalid: frozenset[tuple[str, str]]) -> None:
+    """Removes the (property, value) declarations in `invalid` from the kept rules."""
+    for item in kept:
+        if isinstance(item, Rule):
+            item.declarations = [
+                d
+                for d in item.declarations
+                if (d.lower_name, tinycss2.serialize(d.value).strip()) not in invalid
+            ]
+        elif isinstance(item, Block):
+            drop(item.rules, invalid)
+
+
+def prune(
+    css: str, facts: PageFacts, *, unread: bool, invalid: frozenset[tuple[str, str]] = frozenset()
+) -> str:
+    """`css` reduced to the rules that could match pages with `facts`, without the
+    declarations in `invalid` ((property, value) pairs); with `unread`, also without the
+    custom properties and @keyframes that no kept rule uses."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     kept = matching(rules, facts)
+    drop(kept, invalid)
     if not unread:
         return serialize(kept, None, None)
     return serialize(kept, variables_read(kept), animations_run(kept))

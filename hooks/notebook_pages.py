@@ -33,6 +33,9 @@ MERMAID_SCRIPT = re.compile(
 )
 MERMAID_DIAGRAM = 'class="jp-Mermaid'
 COPY_BUTTON = re.compile(r'<clipboard-copy(?: ,="")?')  # the template leaves a stray ","
+# Declarations of JupyterLab's CSS that are not CSS (browsers ignore them; the Nu validator
+# reports them once the styles are in the page).
+INVALID = frozenset({("cursor", "normal")})
 PLACEHOLDER = "/* notebook styles */"  # replaced by the pruned styles after the build
 
 
@@ -91,7 +94,7 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     for css, pages in _styles.items():
-        pruned = prune(css, _facts, unread=True)
+        pruned = prune(css, _facts, unread=True, invalid=INVALID)
         for page in pages:
             html = page.read_text(encoding="utf-8")
             page.write_text(html.replace(PLACEHOLDER, pruned, 1), encoding="utf-8")

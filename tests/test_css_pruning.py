@@ -31,6 +31,8 @@ html.js body{padding:0}
 @keyframes spin{to{opacity:0}}
 @keyframes unused{to{opacity:1}}
 .b{animation:spin 1s}
+.n{cursor:normal}
+.b{cursor:normal;color:red}
 .a{color:red}
 """
 
@@ -64,6 +66,12 @@ def test_keeps_the_rules_that_could_match_and_drops_the_others():
         assert gone not in kept
     assert kept.count(".a{color:red}") == 1  # a rule repeated word for word: the last one
     assert kept.endswith(".a{color:red}")
+
+
+def test_drops_the_declarations_named_invalid():
+    kept = prune(CSS, facts(), unread=False, invalid=frozenset({("cursor", "normal")}))
+    assert "cursor:normal" not in kept and ".n{" not in kept  # the rule left empty goes
+    assert ".b{color:red}" in kept
 
 
 def test_with_unread_drops_custom_properties_and_keyframes_nothing_uses():
