@@ -7,11 +7,17 @@ its own: a worker (`python -m alphabet_tutorial.backends`, started with KERAS_BA
 set) that answers one JSON request per line. The parent never imports a backend. It
 starts all the workers at once so that their imports overlap, then lets each train
 alone, in turn, so that no timing competes with another backend's, and finally has
-each load the `.keras` files the others saved.
+all of them load, at once, the `.keras` files the others saved.
+
+A process that knows it will compare later (the site build) starts the workers early
+with `start_workers`: their imports then overlap with its own work, and
+`compare_backends` takes them when it runs. A worker ends when its input closes, so it
+also ends when its parent dies, however that happens.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -30,6 +36,7 @@ from alphabet_tutorial.config import Config
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: module
 EXTRA = "backends"  # the extra that installs JAX and PyTorch
 PROMPTS = ("abc", "klm", "wxy")
+SCRATCH = "ALPHABET_WORKER_SCRATCH"  # the directory a worker removes when it ends
 
 
 def is_installed(backend: str) -> bool:
@@ -71,7 +78,7 @@ class BackendRun:
     tensor_type: str  # what calling the model returns on this backend
     final_accuracy: float  # on every window, after the last epoch
     epochs_to_100: int | None  # first epoch predicting every window right
-    first_epoch_seconds: float  # includes tracing or compiling the training step
+    first_epoch_seconds: float  # of the first training: includes preparing its training step
     epoch_seconds: float  # median of the later, warmed epochs (and of the repeats)
     predictions: dict[str, str]  # prompt -> predicted next letter
     # backend whose `.keras` file this one loaded -> largest difference of the
@@ -103,7 +110,8 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
         "tensor_type": f"{type(output).__module__}.{type(output).__qualname__}",
         "final_accuracy": history.eval_accuracy[-1],
         "epochs_to_100": history.epochs_to_100,
-        "first_epoch_seconds": statistics.median(h.epoch_seconds[0] for _, h in runs),
+        # The first training's: later ones may find their compiled step in JAX's cache.
+        "first_epoch_seconds": runs[0][1].epoch_seconds[0],
         "epoch_seconds": statistics.median(statistics.median(h.epoch_seconds[1:]) for _, h in runs),
         "predictions": {text: predict_next(model, text, config_)[0][0] for text in PROMPTS},
         "probabilities": as_array(output).tolist(),  # (windows, 26)
@@ -126,28 +134,86 @@ def load_in_worker(config: dict, paths: dict[str, str]) -> dict:
 # --8<-- [end:load]
 
 
+def warm_up() -> None:
+    """Build the model and run it once, on every window and on one prompt: the first use
+    of each op (JAX compiles every op for its shapes) is paid here, while the other
+    workers still import, not during the training asked for later. The training step
+    itself is traced or compiled afresh for each model, in its first epoch."""
+    from alphabet_tutorial.evaluation import as_array
+    from alphabet_tutorial.keras_model import build_sequential
+    from alphabet_tutorial.task import encode_prompt, evaluation_set
+
+    config = Config()
+    model = build_sequential(config)
+    for inputs in (evaluation_set(config)[0], encode_prompt("abc", config.window)):
+        as_array(model(inputs))
+
+
+def block_other_backends() -> None:
+    """Keras 3 imports the other backends' libraries whenever they are installed: JAX on
+    import (a `try: import jax` in keras/src/callbacks/orbax_checkpoint.py), TensorFlow
+    in `keras.utils.set_random_seed` (to seed `tf.data`) and in `model.save`. A worker
+    has no use for them and would pay seconds for each. A None entry in sys.modules
+    makes their import raise ImportError, which Keras catches as "not installed"."""
+    own = os.environ.get("KERAS_BACKEND", "tensorflow")
+    for backend, module in BACKENDS.items():
+        if backend != own and module not in sys.modules:
+            sys.modules[module] = None  # type: ignore[assignment]
+
+
 def worker() -> None:
-    """Answer one JSON request per line on stdin with one JSON line on stdout."""
+    """Answer one JSON request per line on stdin with one JSON line on stdout, until stdin
+    closes (the parent closed it, or died); then remove the scratch directory and exit."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the replies
-    env.setup()
-    import keras
+    try:
+        env.setup()
+        block_other_backends()
+        import keras
 
-    import alphabet_tutorial.keras_model  # noqa: F401  (imported while the others import)
-
-    handlers: dict[str, Callable[..., dict]] = {"train": train_in_worker, "load": load_in_worker}
-    replies.write(json.dumps({"ready": keras.config.backend()}) + "\n")
-    for line in sys.stdin:
-        request = json.loads(line)
-        replies.write(json.dumps(handlers[request["do"]](**request["args"])) + "\n")
+        warm_up()
+        handlers: dict[str, Callable[..., dict]] = {
+            "train": train_in_worker,
+            "load": load_in_worker,
+        }
+        replies.write(json.dumps({"ready": keras.config.backend()}) + "\n")
+        for line in sys.stdin:
+            request = json.loads(line)
+            replies.write(json.dumps(handlers[request["do"]](**request["args"])) + "\n")
+    finally:
+        scratch = os.environ.get(SCRATCH)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    # Nothing is left to save: skip the interpreter's teardown, which takes TensorFlow
+    # or PyTorch seconds, so that the parent is not kept waiting.
+    replies.flush()
+    os._exit(0)
 
 
 # --- the parent: starts the workers, takes their turns, compares -------------------------
 
 
+def scratch_env(scratch: str) -> dict[str, str]:
+    """A worker's temporary files, and JAX's cache of compiled programs, go to `scratch`.
+
+    Called eagerly, outside `jit`, the model runs its LSTM as one `lax.scan`, which JAX
+    traces and compiles again at every call (a new Python function each time); scoring
+    every window after each epoch then costs a compilation per epoch. With the cache, the
+    same program compiles once per process. It starts empty in every worker, so the first
+    epoch still compiles the training step.
+    """
+    return {
+        "TMPDIR": scratch,
+        SCRATCH: scratch,
+        "JAX_COMPILATION_CACHE_DIR": os.path.join(scratch, "jax-cache"),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+    }
+
+
 class Worker:
     """A worker process on one backend, asked one request at a time. Its temporary files
-    (autograph's sources, PyTorch's compile cache) go to a directory removed at close."""
+    (autograph's sources, PyTorch's compile cache) go to a directory removed when it ends."""
 
     def __init__(self, backend: str):
         check_backend(backend)
@@ -160,7 +226,7 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env={**backend_env(backend), "TMPDIR": self.scratch},
+            env={**backend_env(backend), **scratch_env(self.scratch)},
         )
         assert self.process.stdin is not None and self.process.stdout is not None  # the pipes
         self.requests, self.replies = self.process.stdin, self.process.stdout
@@ -177,14 +243,25 @@ class Worker:
             )
         return json.loads(line)
 
-    def ask(self, do: str, **args) -> dict:
+    def send(self, do: str, **args) -> None:
         self.requests.write(json.dumps({"do": do, "args": args}) + "\n")
         self.requests.flush()
+
+    def ask(self, do: str, **args) -> dict:
+        self.send(do, **args)
         return self.reply()
 
+    def end(self) -> None:
+        """Close the worker's input, which ends it (`close` then waits for it)."""
+        if not self.requests.closed:
+            try:
+                self.requests.close()
+            except BrokenPipeError:  # it has already stopped
+                pass
+
     def close(self) -> None:
-        """End the worker (closing its input ends it) and release its pipes and log."""
-        self.requests.close()
+        """End the worker and release its pipes, log and scratch directory."""
+        self.end()
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -195,12 +272,60 @@ class Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+def close_all(workers) -> None:
+    """End every worker at once, then wait for each."""
+    workers = list(workers)
+    for worker_ in workers:
+        worker_.end()
+    for worker_ in workers:
+        worker_.close()
+
+
+STARTED: dict[str, list[Worker]] = {}  # backend -> workers started early, not yet taken
+
+
+def start_workers(backends) -> None:
+    """Start a worker for each backend now, for a later `compare_backends` in this process:
+    their imports overlap with what this process does meanwhile. Those it does not take
+    end with `stop_workers`, at the latest when this process exits."""
+    atexit.unregister(stop_workers)  # registered once, however often workers start
+    atexit.register(stop_workers)
+    for backend in backends:
+        STARTED.setdefault(backend, []).append(Worker(backend))
+
+
+def stop_workers() -> None:
+    """End the workers `start_workers` started that no comparison took."""
+    started = [worker_ for workers in STARTED.values() for worker_ in workers]
+    STARTED.clear()
+    for worker_ in started:
+        worker_.process.terminate()  # it holds nothing yet: no need to let it finish warming up
+    close_all(started)
+
+
+def take_worker(backend: str) -> Worker:
+    """A worker on `backend`: one started early if there is one, else a new one."""
+    check_backend(backend)
+    started = STARTED.get(backend)
+    return started.pop(0) if started else Worker(backend)
+
+
+def check_comparable(config: Config) -> None:
+    """ValueError unless `config` trains for a first epoch and at least one later one."""
+    if config.epochs < 2:
+        raise ValueError(
+            f"comparing backends needs at least 2 epochs, got {config.epochs}: "
+            "the first epoch is timed apart from the later ones"
+        )
+
+
 def compare_backends(
     backends=tuple(BACKENDS), config: Config = Config(), repeats: int = 1, names=("keras",)
 ) -> list[BackendRun]:
     """Each implementation in `names` trained on each of `backends` it runs on, one process
     each, in that order; the `.keras` file of every model that runs on several backends is
     loaded on the others."""
+    check_comparable(config)
     for backend in backends:
         check_backend(backend)
     jobs = [(b, name) for name in names for b in backends if b in impls.get(name).backends]
@@ -210,7 +335,7 @@ def compare_backends(
         workers: dict[tuple[str, str], Worker] = {}
         try:
             for job in jobs:
-                workers[job] = Worker(job[0])  # started together: their imports overlap
+                workers[job] = take_worker(job[0])  # started together: their imports overlap
             for worker_ in workers.values():
                 worker_.reply()  # ready
             trained = {  # one at a time, so that no timing competes with another's
@@ -223,17 +348,15 @@ def compare_backends(
                 )
                 for job, worker_ in workers.items()
             }
-            loaded = {
-                job: workers[job].ask(
+            for job in portable:  # all at once: loading times nothing
+                workers[job].send(
                     "load",
                     config=config.as_dict(),
                     paths={other[0]: path for other, path in files.items() if other != job},
                 )
-                for job in portable
-            }
+            loaded = {job: workers[job].reply() for job in portable}
         finally:
-            for worker_ in workers.values():
-                worker_.close()
+            close_all(workers.values())
     runs = []
     for (backend, name), figures in trained.items():
         differences = {

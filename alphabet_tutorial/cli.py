@@ -376,10 +376,16 @@ def run_compare(args) -> None:
 
 
 def run_compare_backends(args) -> None:
-    from alphabet_tutorial.backends import check_backend, compare_backends, format_backend_table
+    from alphabet_tutorial.backends import (
+        check_backend,
+        check_comparable,
+        compare_backends,
+        format_backend_table,
+    )
 
     config = config_from(args)
     with user_input():  # every backend installed, before any process starts
+        check_comparable(config)
         for backend in args.backends:
             check_backend(backend)
     try:

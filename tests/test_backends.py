@@ -1,17 +1,26 @@
 """One Keras model, three backends: each trains it, their `.keras` files cross over, and
-the CLI runs it on the backend asked for (or says which extra is missing)."""
+the CLI runs it on the backend asked for (or says which extra is missing).
+
+The three backends' full training runs are the ones the site's build made: the chapter
+"One model, three backends" prints them (the `built_site` fixture builds the site when
+`make docs` has not). A cheaper comparison of two backends runs here, through the CLI.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+from test_docs_build import page, tables, text
 from test_keras_model import read_events
 
 from alphabet_tutorial import backends
@@ -19,44 +28,51 @@ from alphabet_tutorial.backends import BACKENDS, EXTRA, backend_env
 from alphabet_tutorial.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-CHEAP = ["--epochs", "2", "--train-size", "64"]
-# The first test to use a session fixture below waits for its three backend processes.
+CHEAP = ["--epochs", "1", "--train-size", "64"]
 SLOW = pytest.mark.slow  # starts processes
 THREE_PROCESSES = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="session")
-def backend_runs() -> dict[str, dict]:
-    """`compare --backends tensorflow,jax,torch --json`, run once: {backend: figures}."""
-    process = subprocess.run(
-        [sys.executable, "-m", "alphabet_tutorial", "compare", "--json"]
-        + ["--backends", ",".join(BACKENDS)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert process.returncode == 0, process.stderr
-    runs = json.loads(process.stdout)
-    assert [run["backend"] for run in runs] == list(BACKENDS)
-    return {run["backend"]: run for run in runs}
+def backend_runs(built_site) -> dict[str, dict]:
+    """The chapter's runs, read back from the built page: {backend: figures}."""
+    html = page(built_site, "backends/")
+    runs, round_trip = tables(html)
+    types = dict(re.findall(r"(\w+): model\(inputs\) returns (\S+)", text(built_site, "backends/")))
+    figures = {}
+    for row, (version, accuracy, epochs, first, later, predictions) in list(runs.items())[1:]:
+        backend, impl = re.fullmatch(r"(\w+) \((.+)\)", row).groups()
+        figures[backend] = {
+            "impl": impl,
+            "version": version,
+            "final_accuracy": float(accuracy.rstrip("%")) / 100,
+            "epochs_to_100": None if epochs == "never" else int(epochs),
+            "first_epoch_seconds": float(first),
+            "epoch_seconds": float(later),
+            "predictions": dict(pair.split(" → ") for pair in predictions.split(", ")),
+            "tensor_type": types[backend],
+        }
+    loaded_on = list(round_trip.pop("saved on ↓ · loaded on →"))
+    for saved_on, cells in round_trip.items():
+        for loaded, cell in zip(loaded_on, cells, strict=True):
+            if loaded != saved_on:
+                figures[loaded].setdefault("loaded", {})[saved_on] = float(cell)
+    assert list(figures) == list(BACKENDS)
+    return figures
 
 
-@SLOW
-@THREE_PROCESSES
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_backend_trains_the_keras_model_to_100_percent_on_every_window(
     backend_runs, backend, config
 ):
     run = backend_runs[backend]
-    assert run["impl"] == "keras"
-    assert run["final_accuracy"] == 1.0
+    assert run["impl"] == "Keras"
+    assert run["final_accuracy"] == 1.0  # 100.0 % of 23 windows: every one
     assert run["epochs_to_100"] is not None and run["epochs_to_100"] <= config.epochs
     assert run["predictions"] == {"abc": "d", "klm": "n", "wxy": "z"}
     assert run["first_epoch_seconds"] > 0 and run["epoch_seconds"] > 0
 
 
-@SLOW
-@THREE_PROCESSES
 def test_each_backend_answers_with_its_own_tensors_and_version(backend_runs):
     import keras
     import tensorflow as tf
@@ -74,14 +90,94 @@ def test_each_backend_answers_with_its_own_tensors_and_version(backend_runs):
     assert keras.config.backend() == "tensorflow"  # this process never switched
 
 
-@SLOW
-@THREE_PROCESSES
 def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(backend_runs):
     pairs = {(saved, loaded) for loaded, run in backend_runs.items() for saved in run["loaded"]}
     assert pairs == {(a, b) for a in BACKENDS for b in BACKENDS if a != b}
     for loaded, run in backend_runs.items():
         for saved, difference in run["loaded"].items():
             assert difference < 1e-5, f"saved on {saved}, loaded on {loaded}: {difference}"
+
+
+@SLOW
+@THREE_PROCESSES
+def test_cli_compare_trains_on_two_backends_and_crosses_their_files():
+    """A real comparison in this session (the build's is above): two backends, two epochs."""
+    process = subprocess.run(
+        [sys.executable, "-m", "alphabet_tutorial", "compare", "--json"]
+        + ["--backends", "jax,torch", "--epochs", "2", "--train-size", "64"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert process.returncode == 0, process.stderr
+    runs = {run["backend"]: run for run in json.loads(process.stdout)}
+    assert list(runs) == ["jax", "torch"]
+    assert runs["jax"]["tensor_type"].startswith("jax") and runs["jax"]["version"]
+    assert runs["torch"]["tensor_type"] == "torch.Tensor"
+    assert runs["jax"]["loaded"].keys() == {"torch"} and runs["torch"]["loaded"].keys() == {"jax"}
+    for backend, run in runs.items():
+        assert run["impl"] == "keras" and 0 <= run["final_accuracy"] <= 1
+        assert max(run["loaded"].values()) < 1e-5, backend
+
+
+# --- workers started early (the site build's hooks/backend_workers.py) --------------------
+
+
+@SLOW
+def test_workers_started_early_are_taken_once_and_the_rest_stopped():
+    backends.start_workers(["tensorflow", "tensorflow"])
+    first, second = backends.STARTED["tensorflow"]
+    try:
+        assert backends.take_worker("tensorflow") is first
+    finally:
+        first.process.kill()
+        first.close()
+        backends.stop_workers()
+    assert backends.STARTED == {}
+    for worker in (first, second):
+        assert worker.process.poll() is not None
+        assert not Path(worker.scratch).exists()
+
+
+@SLOW
+@pytest.mark.timeout(300)
+def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
+    """SIGTERM skips the parent's own cleanup: the worker sees its input close and ends."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT_THAT_STARTS_WORKERS],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=backend_env("tensorflow"),
+    )
+    with parent.stdout:
+        started = json.loads(parent.stdout.readline())
+    parent.terminate()
+    assert parent.wait(timeout=60) == -signal.SIGTERM
+    for worker in started:
+        deadline = time.monotonic() + 120  # it ends once its warm-up is done
+        while pid_exists(worker["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not pid_exists(worker["pid"]), worker
+        assert not Path(worker["scratch"]).exists(), worker
+
+
+PARENT_THAT_STARTS_WORKERS = """
+import json, time
+from alphabet_tutorial import backends
+backends.start_workers(["jax"])  # the lightest to start; every worker ends the same way
+workers = [w for started in backends.STARTED.values() for w in started]
+print(json.dumps([{"pid": w.process.pid, "scratch": w.scratch} for w in workers]), flush=True)
+time.sleep(300)
+"""
+
+
+def pid_exists(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie, ended but not yet reaped, counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def import_check(backend: str | None, statement: str) -> list[str]:
@@ -136,7 +232,7 @@ def test_cli_trains_on_the_backend_asked_for_and_logs_for_tensorboard(cli_runs, 
     assert status == 0, stderr
     assert stdout.startswith("keras: ")
     events, graphs = read_events(logdir / "keras" / "train")
-    assert [step for step, *_ in events["epoch_loss"]] == [0, 1]
+    assert [step for step, *_ in events["epoch_loss"]] == [0]
     assert len([tag for tag, values in events.items() if values[0][1] == "histograms"]) == 5
     assert [plugin for _, plugin, _ in events["keras"]] == ["graph_keras_model"]
     if backend == "tensorflow":
@@ -193,6 +289,14 @@ def test_cli_names_the_extra_when_the_backend_is_not_installed(command, tmp_path
     assert result.stderr == (
         "alphabet-tutorial: error: the jax backend is not installed (jax cannot be imported): "
         f"pip install 'alphabet-tutorial[{EXTRA}]'\n"
+    )
+
+
+def test_comparing_backends_needs_a_later_epoch_to_time(capfd):
+    assert main(["compare", "--backends", "tensorflow", "--epochs", "1"]) == 2
+    assert capfd.readouterr().err == (
+        "alphabet-tutorial: error: comparing backends needs at least 2 epochs, got 1: "
+        "the first epoch is timed apart from the later ones\n"
     )
 
 
