@@ -152,29 +152,10 @@ TIER_FIXTURES = {  # a test using one of these fixtures belongs to that tier
 # Seconds for a test of the site or the screenshots: the first one waits for the build or
 # the capture its module fixture makes (every other test keeps pytest's 60 s).
 LONG_TIMEOUT = 300
-# A module that defines a module or session fixture of its own (a capture, notebook runs,
-# fresh venvs, an offline build, backend processes, a served site) shares something costly
-# among its tests. Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) such a module
-# runs whole in one worker, so its fixtures are made once; every other test goes to
-# whichever worker is free. (The conftest's session fixtures are cheap enough to make once
-# per worker.)
-SHARED_SCOPES = ("module", "session")
 
 
-def shares_a_fixture_of_its_module(item) -> bool:
-    module = item.nodeid.split("::")[0]
-    return any(
-        definition.scope in SHARED_SCOPES and definition.baseid == module
-        for definitions in item._fixtureinfo.name2fixturedefs.values()
-        for definition in definitions
-    )
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if shares_a_fixture_of_its_module(item):
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
         tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
         for tier in sorted(tiers):
             item.add_marker(tier)
