@@ -281,3 +281,15 @@ def test_the_build_wrote_nothing_into_the_repository(built_site):
         and ".egg-info/" not in entry
     ]
     assert not made, made
+
+
+def test_no_block_is_wrapped_in_a_paragraph(built_site):
+    """A comment beside an indented fence (the `fmt: off/on` markers in a list item)
+    without blank lines around it makes Markdown wrap the code block in a `<p>`, which
+    the Nu validator reports as a stray `</p>`."""
+    wrapped = [
+        str(path.relative_to(built_site))
+        for path in html_files(built_site)
+        if re.search(r"<p><!--[^>]*-->\s*<div", path.read_text(encoding="utf-8"))
+    ]
+    assert not wrapped
