@@ -407,14 +407,15 @@ def run_tensorboard(args) -> None:
 
     try:
         with TensorBoardServer(args.logdir, port=args.port or None) as server:
+            if args.port and server.port != args.port:  # said before the address line,
+                print(  # so a reader of that line has both
+                    f"note: port {args.port} is taken, so TensorBoard uses {server.port}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             print(
                 f"TensorBoard at {server.url} (process {server.pid}); Ctrl-C stops it", flush=True
             )
-            if args.port and server.port != args.port:
-                print(
-                    f"note: port {args.port} is taken, so TensorBoard uses {server.port}",
-                    file=sys.stderr,
-                )
             while True:
                 time.sleep(3600)
     except RuntimeError as error:  # it would not start; its own reason leads the message

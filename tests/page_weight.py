@@ -28,6 +28,7 @@ class _Loads(HTMLParser):
         super().__init__()
         self.urls: list[str] = []
         self.images: list[list[str]] = []  # the candidate URLs of each eager image
+        self.lazy: list[str] = []  # the candidate URLs of every lazy image
         self.config = ""  # Material's <script id="__config"> JSON
         self.search_form = False
         self.search_on_demand = False
@@ -42,10 +43,12 @@ class _Loads(HTMLParser):
                 self.urls.append(a["src"])
             self._in_config = a.get("id") == "__config"
             self.search_on_demand |= a.get("id") == SEARCH_ON_DEMAND
-        elif tag == "img" and a.get("loading") != "lazy":
+        elif tag == "img":
             candidates = [a["src"]] if a.get("src") else []
             candidates += [c.split()[0] for c in a.get("srcset", "").split(",") if c.strip()]
-            if candidates:
+            if a.get("loading") == "lazy":
+                self.lazy += candidates
+            elif candidates:
                 self.images.append(candidates)
         elif tag == "form" and a.get("name") == "search":
             self.search_form = True
@@ -86,6 +89,14 @@ def search_files(site: Path, page: str) -> set[str]:
         site_path(urljoin(page_url, config["search"])),
         site_path(urljoin(config["base"], SEARCH_INDEX)),
     }
+
+
+def lazy_images(site: Path, page: str) -> set[str]:
+    """Every file a lazy image of `page` may show. Chromium fetches a lazy image once it
+    comes within a distance of the viewport that grows when it judges the connection
+    slow (as on a loaded machine), so these may or may not come with a cold load."""
+    loads, page_url, _ = _read(site, page)
+    return {site_path(urljoin(page_url, url)) for url in loads.lazy}
 
 
 def cold_load(site: Path, page: str) -> dict[str, int]:
