@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alphabet_tutorial import stopping
+
 
 @contextmanager
 def replacing_directory(target) -> Iterator[Path]:
@@ -23,6 +25,7 @@ def replacing_directory(target) -> Iterator[Path]:
     try:
         staging.chmod(0o755)  # mkdtemp's 0700 would make published files private
         yield staging
+        stopping.check()  # a stop signal swallowed inside the body: do not publish
         replace_directory(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

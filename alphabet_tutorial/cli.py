@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alphabet_tutorial import Config, __version__, env, impls
+from alphabet_tutorial import Config, __version__, env, impls, stopping
 from alphabet_tutorial.backends import BACKENDS  # names only: no backend is imported
 from alphabet_tutorial.task import NUM_LETTERS
 
@@ -41,10 +41,6 @@ class Fault(Exception):
     start): reported in one line with exit status 1."""
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every `with` block cleans up."""
-
-
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -52,7 +48,7 @@ def stop(signum, frame):
     for number in STOP_SIGNALS:  # a second signal must not cut the clean-up short
         signal.signal(number, signal.SIG_IGN)
     logging.getLogger("asyncio").disabled = True  # Playwright's abandoned futures
-    raise Stopped(signum)
+    stopping.stop(signum)
 
 
 class Parser(argparse.ArgumentParser):
@@ -531,13 +527,18 @@ def fail(message: str, status: int) -> int:
 def main(argv=None) -> int:
     """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
     env.setup()
+    stopping.received.clear()  # a signal that stopped an earlier call in this process
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         args = build_parser().parse_args(argv)
         args.argv = argv  # for a rerun in a fresh process (train --backend)
-        status = args.func(args)
+        try:
+            status = args.func(args)
+        except Exception:
+            stopping.check()  # a failure that follows a swallowed stop signal is that stop
+            raise
     except UsageError as error:
         return fail(str(error) or "bad input", 2)
     except Fault as error:
@@ -555,7 +556,7 @@ def main(argv=None) -> int:
         full = error.error_code == tf.errors.RESOURCE_EXHAUSTED or "No space left" in error.message
         return fail(describe_op_error(error.message), 1 if full else 2)
     except KeyboardInterrupt as stopped:
-        number = stopped.args[0] if isinstance(stopped, Stopped) else signal.SIGINT
+        number = stopped.args[0] if isinstance(stopped, stopping.Stopped) else signal.SIGINT
         print(f"{PROG}: stopped by {signal.Signals(number).name}", file=sys.stderr)
         return 128 + number
     finally:

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 
-from alphabet_tutorial import impls
+from alphabet_tutorial import impls, stopping
 from alphabet_tutorial.browser import guard_loopback, launch_chromium
 from alphabet_tutorial.images import BLANK_STDDEV, Shot, stddev
 
@@ -55,6 +55,7 @@ def take_shots(url: str, window: int, timeout: float, say) -> list[Shot]:
         settings = json.dumps(json.dumps(SETTINGS))
         context.add_init_script(f"localStorage.setItem('_tb_global_settings', {settings})")
         for name, shoot in views.items():
+            stopping.check()  # the signal's exception can be lost in Playwright's loop
             page = context.new_page()
             try:
                 shots.append(shoot(page, url))
