@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from commands import alphabet_tutorial
 from test_docs_build import page, tables, text
 from test_keras_model import read_events
 
@@ -102,11 +103,8 @@ def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(back
 @THREE_PROCESSES
 def test_cli_compare_trains_on_two_backends_and_crosses_their_files():
     """A real comparison in this session (the build's is above): two backends, two epochs."""
-    process = subprocess.run(
-        [sys.executable, "-m", "alphabet_tutorial", "compare", "--json"]
-        + ["--backends", "jax,torch", "--epochs", "2", "--train-size", "64"],
-        capture_output=True,
-        text=True,
+    process = alphabet_tutorial(
+        *("compare", "--json", "--backends", "jax,torch", "--epochs", "2", "--train-size", "64"),
         timeout=300,
     )
     assert process.returncode == 0, process.stderr
@@ -277,13 +275,7 @@ def test_cli_names_the_extra_when_the_backend_is_not_installed(command, tmp_path
     probe = "import importlib.util as u; print(u.find_spec('jax'), u.find_spec('keras') is None)"
     hidden = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, env=env)
     assert hidden.stdout.decode().split() == ["None", "False"]  # jax hidden, the rest visible
-    result = subprocess.run(
-        [sys.executable, "-S", "-m", "alphabet_tutorial", *command],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = alphabet_tutorial(*command, env=env, python=("-S",))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from commands import alphabet_tutorial
 
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import build_parser, config_from, main
@@ -74,13 +75,7 @@ def test_garbage_weights_file_is_a_one_line_error(capsys, tmp_path):
 
 def test_console_script_errors_without_traceback():
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    result = subprocess.run(
-        [sys.executable, "-m", "alphabet_tutorial", "predict", "a1c"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = alphabet_tutorial("predict", "a1c", env=env)
     assert result.returncode == 2
     assert result.stderr == "alphabet-tutorial: error: '1' in 'a1c' is not a letter from a to z\n"
     assert "Traceback" not in result.stderr
@@ -213,13 +208,8 @@ def test_predict_from_a_file_writes_nothing_into_the_home_directory(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = {name: value for name, value in os.environ.items() if name != "KERAS_HOME"}
-    result = subprocess.run(
-        [sys.executable, "-m", "alphabet_tutorial", "predict", "abc", "--load", str(weights)],
-        capture_output=True,
-        text=True,
-        env={**env, "HOME": str(home)},
-        timeout=120,
-    )
+    env["HOME"] = str(home)
+    result = alphabet_tutorial("predict", "abc", "--load", str(weights), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("abc -> ")
     assert list(home.rglob("*")) == []  # no ~/.keras/keras.json
