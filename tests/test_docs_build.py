@@ -129,21 +129,10 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     assert re.search(r"a ratio Keras / low-level of \d+\.\d\d", text_shown)
 
 
-def test_the_backends_chapter_shows_three_backends_trained_and_their_files_crossed(built_site):
-    runs, round_trip = tables(page(built_site, "backends/"))
-    assert list(runs)[1:] == [f"{b} (Keras)" for b in ("tensorflow", "jax", "torch")]
-    for backend, (version, accuracy, epochs, first, later, predictions) in list(runs.items())[1:]:
-        assert version and accuracy == "100.0%", backend
-        assert 1 <= int(epochs) <= Config().epochs
-        assert float(first) > 0 and float(later) > 0
-        assert predictions == "abc → d, klm → n, wxy → z"
-    assert list(round_trip)[1:] == ["tensorflow", "jax", "torch"]
-    for saved_on, cells in list(round_trip.items())[1:]:
-        differences = [float(cell) for cell in cells if cell != "–"]
-        assert len(differences) == 2 and max(differences) < 1e-5, saved_on
-    text_ = text(built_site, "backends/")
-    assert "torch: model(inputs) returns torch.Tensor" in text_
-    assert re.search(r"gradient step 30: loss \d\.\d{4}", text_)
+def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):
+    """The chapter's tables (every backend, the round trip) are read back and checked in
+    tests/test_backends.py; here, the output of its low-level JAX block."""
+    assert re.search(r"gradient step 30: loss \d\.\d{4}", text(built_site, "backends/"))
 
 
 def test_the_pages_show_the_predictions_of_this_build(built_site):
