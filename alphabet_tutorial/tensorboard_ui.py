@@ -193,9 +193,7 @@ def expand(page, name: str, inside: str = "") -> None:
 def graph_shot(page, file: str, alt: str) -> Shot:
     """Deselect what a click selected, fit the graph, crop to the main graph."""
     svg = page.locator("tf-graph-scene svg#svg")
-    box = svg.bounding_box()
-    page.mouse.click(box["x"] + 4, box["y"] + box["height"] - 4)  # background, not minimap
-    page.locator("tf-node-info").wait_for(state="hidden")
+    deselect(page, svg)
     page.locator("paper-button", has_text="Fit to screen").click()  # a click would stop it
     core = page.locator("tf-graph-scene #root > g.scene > g.core")
     wait_unchanged(page, core.bounding_box, lambda box: box is not None, f"{core} kept moving")
@@ -206,6 +204,48 @@ def graph_shot(page, file: str, alt: str) -> Shot:
     below = title["y"] + title["height"]
     scene = {**scene, "y": below, "height": scene["y"] + scene["height"] - below}
     return Shot(file, alt, runs_in(shown), crop(page, core, within=scene))
+
+
+# The first of these points (CSS pixels from the scene's corner; the minimap is at the
+# bottom right) where the scene's background, not the graph, is on top; else null.
+BACKGROUND_POINT = """svg => {
+    const r = svg.getBoundingClientRect(), graph = svg.querySelector("#root");
+    for (const [x, y] of [[4, r.height - 4], [4, r.height / 2], [r.width / 2, r.height - 4]]) {
+        const hit = svg.getRootNode().elementFromPoint(r.left + x, r.top + y);
+        if (svg.contains(hit) && !graph.contains(hit)) return [r.left + x, r.top + y];
+    }
+    return null;
+}"""
+CLICK_TIME = 1.0  # seconds a background click gets to deselect before another is made
+
+
+def deselect(page, svg) -> None:
+    """Click the graph's background until no node is selected (its info card hides).
+
+    TensorBoard ignores a background click while the graph pans or zooms, and it pans to
+    a node a click selected when that node is not wholly in view (250 ms later, for 500
+    ms): so each click waits until the graph stands still, lands on the background, and
+    is made again if it was lost.
+    """
+    card = page.locator("tf-node-info")
+    deadline = time.monotonic() + CHART_TIMEOUT
+    clicks, clicked, last, point = 0, -CLICK_TIME, None, None
+    while card.is_visible():
+        now = time.monotonic()
+        if now > deadline:
+            name = card.evaluate("card => card.graphNodeName")
+            where = f"at {point}" if point else "(no point of it was free to click)"
+            raise RuntimeError(
+                f"node {name!r} stayed selected after {clicks} click(s) on the background {where}"
+            )
+        box = svg.locator("#root").bounding_box()
+        if box == last and now - clicked >= CLICK_TIME:  # still for 250 ms; no click pending
+            point = svg.evaluate(BACKGROUND_POINT)
+            if point:
+                page.mouse.click(*point)
+                clicks, clicked = clicks + 1, now
+        last = box
+        page.wait_for_timeout(250)
 
 
 def runs_in(text: str) -> list[str]:
