@@ -37,10 +37,21 @@ $(STAMP): pyproject.toml constraints.txt
 docs: $(SITE_STAMP)  ## build the site into site/ (strict, offline), if its sources changed
 
 # Built beside site/ and swapped in once complete: a failed build keeps the previous site.
+# Where this user may make a network namespace (root or CAP_SYS_ADMIN, as in CI), the build
+# runs in one whose interfaces are all down, loopback included (`unshare -n`): every such
+# build proves that it needs no network. It gets a temporary directory of its own, and
+# fails if it leaves anything there. The stamp records both (tests/test_build_offline.py).
+NO_NETWORK := $(shell unshare -n true 2>/dev/null && echo unshare -n)
+SITE_TMP = $(abspath $(SITE)).tmp
 $(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
-	rm -rf $(SITE).new
-	$(BIN)/mkdocs build --strict --site-dir $(SITE).new $(MKDOCS_FLAGS) || { rm -rf $(SITE).new; exit 1; }
-	touch $(SITE).new/.built
+	rm -rf $(SITE).new $(SITE_TMP)
+	mkdir $(SITE_TMP)
+	TMPDIR=$(SITE_TMP) $(NO_NETWORK) $(BIN)/mkdocs build --strict --site-dir $(SITE).new $(MKDOCS_FLAGS) \
+	  || { rm -rf $(SITE).new $(SITE_TMP); exit 1; }
+	left="$$(ls -A $(SITE_TMP))"; rm -rf $(SITE_TMP); if [ -n "$$left" ]; then \
+	  rm -rf $(SITE).new; echo "docs: the build left temporary files: $$left" >&2; exit 1; fi
+	printf 'network: %s\ntemporary files left: none\n' \
+	  "$(if $(NO_NETWORK),none (unshare -n),this machine's)" > $(SITE).new/.built
 	rm -rf $(SITE).old
 	if [ -d $(SITE) ]; then mv $(SITE) $(SITE).old; fi
 	mv $(SITE).new $(SITE)
@@ -56,8 +67,9 @@ $(LIGHTHOUSE): audit/package-lock.json
 # After the build, the lint, the snippets and the suite run side by side (each one's output
 # printed whole when it ends); the suite runs on PYTEST_WORKERS processes (pytest-xdist),
 # each test file whole in one worker, so a module's costly fixtures (a capture, notebook
-# runs, fresh venvs, the offline build) are made once. (`--dist loadgroup` would split
-# files finer, but pytest-xdist 3.8 cannot mark groups under pytest 9.2: it ignores them.)
+# runs, fresh venvs) are made once; the longest files go first (tests/conftest.py orders
+# them). (`--dist loadgroup` would split files finer, but pytest-xdist 3.8 cannot mark
+# groups under pytest 9.2: it ignores them.)
 test: docs  ## every test: package, CLI, snippets, the site docs built, screenshots, browser
 	$(MAKE) --no-print-directory -j 3 --output-sync=target lint test-snippets test-suite
 
@@ -65,7 +77,7 @@ test-snippets: $(STAMP)
 	$(BIN)/pytest --codeblocks docs/ --timeout $(SNIPPET_TIMEOUT)
 
 test-suite: docs
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 test-fast: $(STAMP)  ## the fast tier, under 30 s: `make test` runs it and everything else
 	$(BIN)/pytest -m "$(FAST)"

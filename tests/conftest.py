@@ -47,17 +47,20 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-MKDOCS = Path(sys.executable).parent / "mkdocs"
 SITE_STAMP = "site/.built"  # the Makefile's: written after a strict build succeeds
+
+
+def make_env() -> dict[str, str]:
+    """This environment, without what a make running the tests passes to its children."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
 
 
 def site_is_current() -> bool:
     """True when site/ is the strict build `make docs` made of the current sources: make
     itself answers, from the Makefile's list of what the site is built from."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     try:
         question = subprocess.run(
-            ["make", "-q", SITE_STAMP], cwd=REPO, env=env, capture_output=True
+            ["make", "-q", SITE_STAMP], cwd=REPO, env=make_env(), capture_output=True
         )
     except FileNotFoundError:  # no make on this machine
         return False
@@ -66,22 +69,21 @@ def site_is_current() -> bool:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The site built with `mkdocs build --strict`: site/ as `make docs` left it when it is
-    up to date (as in `make test`), otherwise built once into a temporary directory."""
+    """The site `make docs` built: site/ when it is up to date (as in `make test`),
+    otherwise built once by `make docs` into a temporary directory, with this Python's
+    environment (which make then takes as installed)."""
     if site_is_current():
         return REPO / "site"
-    site = tmp_path_factory.mktemp("site")
+    site = tmp_path_factory.mktemp("built") / "site"
+    venv = f"VENV={sys.prefix}", "-o", f"{sys.prefix}/.installed"
     result = subprocess.run(
-        [str(MKDOCS), "build", "--strict", "--site-dir", str(site)],
-        cwd=REPO,
+        ["make", "--no-print-directory", "-C", str(REPO), "docs", f"SITE={site}", *venv],
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=make_env(),
     )
     if result.returncode:
-        pytest.fail(
-            f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
-        )
+        pytest.fail(f"make docs failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
     return site
 
 
@@ -152,9 +154,25 @@ TIER_FIXTURES = {  # a test using one of these fixtures belongs to that tier
 # Seconds for a test of the site or the screenshots: the first one waits for the build or
 # the capture its module fixture makes (every other test keeps pytest's 60 s).
 LONG_TIMEOUT = 300
+# The test files that take longest, longest first (`--durations` on 2 cores): `make test`
+# hands whole files to its processes in collection order (`--no-loadscope-reorder`), so
+# the long ones start first and the short ones fill in at the end. Only the wall time
+# depends on this list.
+LONGEST_FIRST = [
+    "test_notebooks.py",
+    "test_cli.py",
+    "test_screenshots.py",
+    "test_site_browser.py",
+    "test_distribute.py",
+    "test_backends.py",
+    "test_widget.py",
+    "test_install.py",
+]
 
 
 def pytest_collection_modifyitems(config, items):
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     for item in items:
         tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
         for tier in sorted(tiers):

@@ -1,5 +1,8 @@
 """`make docs` replaces site/ only with a complete build: a failed build keeps the previous
-site and leaves no half-built directory. Run on a one-page site, so it takes a second."""
+site and leaves no half-built directory. Where this user may make a network namespace (as
+in CI), the build runs in one with no interface up, loopback included; a build that
+leaves a file in its temporary directory fails. Run on a one-page site whose hook probes
+both, so each case takes a second."""
 
 from __future__ import annotations
 
@@ -11,26 +14,79 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # make, mkdocs: one page each
 REPO = Path(__file__).resolve().parent.parent
 
+# The page's hook: what 127.0.0.1 answered, into the site; a temporary file, if asked.
+PROBE = """
+import socket, tempfile
+from pathlib import Path
 
-@pytest.mark.parametrize(
-    ("page", "fails"),
-    [("# A page\n", False), ("# A page\n\n[a link](missing.md)\n", True)],
-    ids=["complete", "failing-at-its-end"],
-)
-def test_make_docs_swaps_in_only_a_complete_site(tmp_path, page, fails):
+def on_post_build(config):
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=5).close()
+        answer = "connected"
+    except OSError as error:
+        answer = error.strerror
+    Path(config.site_dir, "loopback.txt").write_text(answer)
+    if config.extra.get("leak"):
+        tempfile.mkstemp(prefix="left-by-the-build-")
+"""
+
+
+def make_docs(tmp_path: Path, page: str, *, leak: bool = False) -> subprocess.CompletedProcess:
+    """`make docs` of a one-page site into tmp_path/site, which holds a previous build."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "old.html").write_text("the previous build")
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text(page)  # a broken link: a strict warning
+    (tmp_path / "docs" / "index.md").write_text(page)
+    (tmp_path / "probe.py").write_text(PROBE)
     config = tmp_path / "mkdocs.yml"
-    config.write_text(f"site_name: one page\ndocs_dir: {tmp_path / 'docs'}\n")
-    result = subprocess.run(
+    config.write_text(
+        f"site_name: one page\ndocs_dir: {tmp_path / 'docs'}\n"
+        f"hooks: [{tmp_path / 'probe.py'}]\nextra: {{leak: {str(leak).lower()}}}\n"
+    )
+    return subprocess.run(
         ["make", "-C", str(REPO), "docs", f"SITE={site}", f"MKDOCS_FLAGS=--config-file {config}"],
         capture_output=True,
         text=True,
     )
+
+
+@pytest.mark.parametrize(
+    ("page", "leak", "fails"),
+    [
+        ("# A page\n", False, False),
+        ("# A page\n\n[a link](missing.md)\n", False, True),  # a strict warning
+        ("# A page\n", True, True),
+    ],
+    ids=["complete", "failing-at-its-end", "leaving-a-temporary-file"],
+)
+def test_make_docs_swaps_in_only_a_complete_site(tmp_path, page, leak, fails):
+    result = make_docs(tmp_path, page, leak=leak)
     assert (result.returncode != 0) == fails, result.stdout + result.stderr
+    site = tmp_path / "site"
     assert (site / "old.html").exists() == fails
     assert (site / "index.html").exists() != fails
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs", "mkdocs.yml", "site"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "docs",
+        "mkdocs.yml",
+        "probe.py",
+        "site",
+    ]
+    if leak:
+        assert "docs: the build left temporary files: left-by-the-build-" in result.stderr
+
+
+def test_the_build_runs_with_no_network_where_it_may_and_its_stamp_says_so(tmp_path):
+    """Where `unshare -n` is permitted, even 127.0.0.1 does not answer the build; the stamp
+    says which network the build had (tests/test_build_offline.py reads site/'s)."""
+    result = make_docs(tmp_path, "# A page\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = tmp_path / "site"
+    stamp = (site / ".built").read_text()
+    loopback = (site / "loopback.txt").read_text()
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        assert stamp == "network: none (unshare -n)\ntemporary files left: none\n"
+        assert loopback == "Network is unreachable"
+    else:
+        assert stamp == "network: this machine's\ntemporary files left: none\n"
+        assert loopback != "Network is unreachable"
