@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -220,32 +221,10 @@ def bad_weights(path):
     weights_file(path, with_array(0, np.full((26, 16), np.nan, np.float32)))
 
 
-CLI_CASES = {  # id -> (argv with {tmp} for the test's directory, text the one line names)
-    "save-not-npz": ("train --save {tmp}/w.txt", "weights file '{tmp}/w.txt' must end in .npz"),
-    "save-onto-a-directory": ("train --save {tmp}/dir.npz", "'{tmp}/dir.npz': it is a directory"),
-    "save-under-a-file": ("train --save {tmp}/file/w.npz", "'{tmp}/file' is a file, not a dir"),
-    "seed-of-20-digits": ("train --seed 99999999999999999999", "got 99999999999999999999"),
-    "logdir-a-file-keras": ("train --logdir {tmp}/file", "log directory '{tmp}/file/keras'"),
-    "logdir-a-file-lowlevel": (
-        "train --impl lowlevel --logdir {tmp}/file",
-        "log directory '{tmp}/file/lowlevel': '{tmp}/file' is a file",
-    ),
-    "logdir-under-a-file": ("train --logdir {tmp}/file/logs", "'{tmp}/file' is a file"),
-    "screenshots-out-a-file": ("screenshots --out {tmp}/file", "'{tmp}/file': it is a file"),
-    "screenshots-out-under-a-file": ("screenshots --out {tmp}/file/x", "'{tmp}/file' is a file"),
-    "screenshots-out-holds-other-files": ("screenshots --out {tmp}", "which screenshots did not"),
-    "tensorboard-logdir-a-file": ("tensorboard --logdir {tmp}/file", "is a file, not a directory"),
-    "tensorboard-logdir-missing": (
-        "tensorboard --logdir {tmp}/none",
-        "'{tmp}/none' does not exist",
-    ),
-    "tensorboard-port-70000": ("tensorboard --logdir {tmp} --port 70000", "invalid port"),
-    "predict-dashed-text": ("predict -abc", "goes after --: alphabet-tutorial predict -- -abc"),
-    "predict-dashed-text-with-top": ("predict --top 2 -xyz", "predict -- -xyz"),
-    "load-random-bytes": ("evaluate --load {tmp}/random.npz", "not an .npz (zip) archive"),
-    "load-nan": ("predict abc --load {tmp}/nan.npz", "lstm_kernel holds non-finite values"),
-    "load-a-directory": ("evaluate --load {tmp}/dir.npz", "no weights file at '{tmp}/dir.npz'"),
-}
+# The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
+# names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
+# random bytes `random.npz` and weights with NaN in them `nan.npz`.
+CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
 
 
 @pytest.mark.parametrize(("argv", "named"), CLI_CASES.values(), ids=CLI_CASES)
