@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -149,6 +150,25 @@ def npy_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
+def npy_header(shape, dtype="<f4") -> bytes:
+    """The .npy header of an array, without its data."""
+    buffer = io.BytesIO()
+    header = {"descr": dtype, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def npz_members(path, **members: bytes) -> None:
+    """A good weights file (units=4) with some members replaced or added, deflated."""
+    weights_file(path)
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    contents.update({f"{name}.npy": data for name, data in members.items()})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
 WEIGHT_FILES = {  # id -> (write the file at path, message pattern)
     "random-bytes": (
         lambda p: p.write_bytes(np.random.default_rng(1).bytes(4096)),
@@ -162,7 +182,35 @@ WEIGHT_FILES = {  # id -> (write the file at path, message pattern)
     ),
     "object-array": (
         lambda p: weights_file(p, with_array(4, np.array([object()] * 26, dtype=object))),
-        "its array 'dense_bias' is unreadable",
+        "dense_bias must hold real numbers, got dtype object",
+    ),
+    "huge-declared-shape": (  # 3.64 TiB declared, 4 bytes given
+        lambda p: npz_members(p, lstm_kernel=npy_header((10**6, 10**6)) + bytes(4)),
+        r"lstm_kernel has shape \(1000000, 1000000\), but units=4 needs \(26, 16\)",
+    ),
+    "more-bytes-than-its-header-declares": (  # 100 MB that deflate to 100 kB
+        lambda p: npz_members(p, lstm_bias=npy_header((16,)) + bytes(10**8)),
+        "its array 'lstm_bias' takes 100000128 bytes, but its header declares 192",
+    ),
+    "npy-version-3": (
+        lambda p: npz_members(p, dense_bias=b"\x93NUMPY\x03\x00" + bytes(200)),
+        r"its array 'dense_bias' has .npy version \(3, 0\), not 1.0 or 2.0",
+    ),
+    "huge-metadata": (
+        lambda p: npz_members(p, meta=npy_bytes(np.array("x" * 10**6))),
+        "metadata takes",
+    ),
+    "a-seventh-member": (
+        lambda p: npz_members(p, extra=npy_bytes(np.zeros(3))),
+        "it holds 7 members; a weights file holds 6",
+    ),
+    "units-beyond-what-a-file-may-hold": (
+        lambda p: weights_file(p, config=Config(units=10**5).as_dict()),
+        r"units=100000 needs 320\d+ bytes of arrays, more than a weights file may hold",
+    ),
+    "float64-beyond-float32": (
+        lambda p: weights_file(p, with_array(4, np.full(26, 1e300))),
+        "dense_bias holds values beyond float32's range",
     ),
     "nan": (
         lambda p: weights_file(p, with_array(0, np.full((26, 16), np.nan, np.float32))),
@@ -202,6 +250,26 @@ def test_weights_file_is_refused_naming_file_and_problem(tmp_path, write, patter
     assert "pickle" not in message and "unsafe" not in message and "\n" not in message
 
 
+def test_crafted_weights_files_are_refused_before_their_arrays_are_read(tmp_path):
+    crafted = {
+        "huge.npz": {"lstm_kernel": npy_header((10**6, 10**6)) + bytes(4)},  # 3.64 TiB declared
+        "bomb.npz": {"dense_kernel": npy_header((4, 26), "<f8") + bytes(10**8)},  # 100 MB
+        "meta.npz": {"meta": npy_bytes(np.array("x" * 10**7))},  # 40 MB of metadata
+    }
+    for name, members in crafted.items():
+        npz_members(tmp_path / name, **members)
+        assert (tmp_path / name).stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        for name in crafted:
+            with pytest.raises(ValueError, match=name):
+                load_weights(tmp_path / name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak} bytes allocated to refuse them"
+
+
 # --- the command line -----------------------------------------------------------------
 
 
@@ -223,7 +291,8 @@ def bad_weights(path):
 
 # The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
 # names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
-# random bytes `random.npz` and weights with NaN in them `nan.npz`.
+# random bytes `random.npz`, weights with NaN in them `nan.npz`, weights whose header
+# declares 3.64 TiB `huge.npz` and float64 weights beyond float32's range `float64.npz`.
 CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
 
 
@@ -235,6 +304,8 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     (tmp_path / "dir.npz").mkdir()
     (tmp_path / "random.npz").write_bytes(np.random.default_rng(2).bytes(1000))
     bad_weights(tmp_path / "nan.npz")
+    npz_members(tmp_path / "huge.npz", lstm_kernel=npy_header((10**6, 10**6)) + bytes(4))
+    weights_file(tmp_path / "float64.npz", with_array(4, np.full(26, 1e300)))
     before = sorted(tmp_path.rglob("*"))
     status = main(argv.format(tmp=tmp_path).split())
     out, err = capsys.readouterr()
