@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
 from alphabet_tutorial.task import evaluation_set
 
@@ -80,6 +81,7 @@ def train_keras(config: Config, strategy: tf.distribute.Strategy, progress=None)
 def evaluate_keras(model, config: Config, replicas: int) -> dict:
     """`evaluate` on every window. Each batch must split evenly over the replicas, so the
     windows are padded with copies that weigh 0 and count for nothing."""
+    check_model_fits(model, config)
     inputs, targets = evaluation_set(config)  # (windows, window, 26), (windows, 26)
     padding = -len(inputs) % replicas
     weights = np.r_[np.ones(len(inputs)), np.zeros(padding)]

@@ -19,7 +19,7 @@ import pytest
 
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
-from alphabet_tutorial.evaluation import predict_next
+from alphabet_tutorial.evaluation import predict_next, score
 from alphabet_tutorial.outputs import removed_on_failure
 from alphabet_tutorial.task import decode, encode_prompt, windows
 from alphabet_tutorial.weights import WEIGHT_NAMES, load_weights, save_weights, weight_shapes
@@ -49,7 +49,12 @@ LIBRARY_CASES = {  # id -> (call, exception, message pattern)
     "window-five-on-a-window-three-model": (
         lambda: predict_next(WindowThreeModel(), "abcde", Config(window=5)),
         ValueError,
-        "reads windows of 3 letters but the config says 5",
+        "the model was built for window=3 but the config says window=5",
+    ),
+    "score-with-window-five-on-a-window-three-model": (
+        lambda: score(WindowThreeModel(), Config(window=5)),
+        ValueError,
+        "the model was built for window=3 but the config says window=5",
     ),
     "predict-without-a-config": (
         lambda: predict_next(WindowThreeModel(), "abc", None),
