@@ -27,6 +27,7 @@ from pathlib import Path
 
 from alphabet_tutorial import Config, __version__, env, impls, stopping
 from alphabet_tutorial.backends import BACKENDS  # names only: no backend is imported
+from alphabet_tutorial.history import Diverged
 from alphabet_tutorial.task import NUM_LETTERS
 
 PROG = "alphabet-tutorial"
@@ -541,6 +542,8 @@ def main(argv=None) -> int:
             raise
     except UsageError as error:
         return fail(str(error) or "bad input", 2)
+    except Diverged as error:  # the config cannot train: the user's to change, like bad input
+        return fail(str(error), 2)
     except Fault as error:
         return fail(str(error), 1)
     except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile

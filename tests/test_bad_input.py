@@ -321,6 +321,21 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, nothing half-written
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("impl", ["lowlevel", "keras"])
+def test_a_run_whose_loss_becomes_nan_stops_at_that_epoch_and_saves_nothing(capsys, tmp_path, impl):
+    argv = ["train", "--impl", impl, "--units", "4", "--epochs", "50", "--learning-rate", "1e37"]
+    status = main([*argv, "--save", str(tmp_path / "w.npz")])
+    err = capsys.readouterr().err
+    assert status == 2
+    last = err.splitlines()[-1]
+    assert re.fullmatch(
+        "alphabet-tutorial: error: loss became (NaN|infinite) at epoch 1: lower the learning rate",
+        last,
+    ), last
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- a read-only and a full file system, for real (tmpfs in a mount namespace) ---------
 
 IN_MOUNT_NAMESPACE = """
