@@ -31,6 +31,7 @@ from alphabet_tutorial.history import Diverged
 from alphabet_tutorial.task import NUM_LETTERS
 
 PROG = "alphabet-tutorial"
+DEFAULT_IMPL = "keras"
 
 
 class UsageError(Exception):
@@ -107,8 +108,13 @@ def given_config_options(args) -> list[str]:
 
 
 def config_from(args) -> Config:
+    """The config of the options, refused at once if training it would not fit in memory."""
+    from alphabet_tutorial.machine import check_fits_memory
+
     with user_input():
-        return Config(**{name: getattr(args, name) for name in given_config_options(args)})
+        config = Config(**{name: getattr(args, name) for name in given_config_options(args)})
+        check_fits_memory(config)
+    return config
 
 
 def top_count(text: str) -> int:
@@ -186,7 +192,7 @@ def train_impl(impl: str, config: Config, logdir=None):
 def chosen_config(args) -> tuple[Config, list | None, str]:
     """(config, weights, implementation) from --load, or from the options (no weights)."""
     if args.load is None:
-        return config_from(args), None, args.impl
+        return config_from(args), None, args.impl or DEFAULT_IMPL
     given = given_config_options(args)
     if given:
         option = "--" + given[0].replace("_", "-")
@@ -198,6 +204,11 @@ def chosen_config(args) -> tuple[Config, list | None, str]:
     with user_input():
         config, weights, impl = load_weights(args.load)
         impls.get(impl)
+    if args.impl not in (None, impl):
+        raise UsageError(
+            f"--impl {args.impl} contradicts --load {str(args.load)!r}, which holds {impl} "
+            "weights: the implementation comes from the weights file"
+        )
     return config, weights, impl
 
 
@@ -214,12 +225,17 @@ def ready_model(config: Config, weights, impl: str):
 
 def check_scaling(args) -> None:
     """Refuse a data-parallel request that cannot run, before any work."""
+    from alphabet_tutorial.machine import check_device_count, nvidia_gpus
+
     chosen = [f"--{n}" for n in ("devices", "workers", "cluster") if getattr(args, n) is not None]
     if len(chosen) > 1:
         raise UsageError(f"{chosen[0]} and {chosen[1]} cannot be combined")
     for name in ("devices", "workers"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.devices is not None and not nvidia_gpus():  # before TensorFlow starts
+        with user_input():
+            check_device_count(args.devices, gpus=0)
     if (args.cluster is None) != (args.worker_index is None):
         raise UsageError("--cluster and --worker-index go together")
     if chosen and args.logdir:
@@ -457,7 +473,7 @@ def build_parser() -> Parser:
 
     train = commands.add_parser("train", help="train one implementation")
     train.set_defaults(func=run_train)
-    train.add_argument("--impl", choices=impls.NAMES, default="keras")
+    train.add_argument("--impl", choices=impls.NAMES, default=DEFAULT_IMPL)
     train.add_argument(
         "--backend",
         choices=BACKENDS,
@@ -482,8 +498,7 @@ def build_parser() -> Parser:
         command.add_argument(
             "--impl",
             choices=impls.NAMES,
-            default="keras",
-            help="implementation to train when no --load is given",
+            help=f"implementation to train when no --load is given (default {DEFAULT_IMPL})",
         )
         command.add_argument(
             "--load",

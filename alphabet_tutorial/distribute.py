@@ -20,6 +20,7 @@ from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
+from alphabet_tutorial.machine import check_device_count
 from alphabet_tutorial.task import evaluation_set
 
 
@@ -30,9 +31,8 @@ def use_devices(count: int) -> list[str]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"devices must be a positive integer, got {count!r}")
     gpus = tf.config.list_physical_devices("GPU")
+    check_device_count(count, len(gpus))  # one per GPU, or one per CPU core without GPUs
     if gpus:
-        if count > len(gpus):
-            raise ValueError(f"asked for {count} devices, this machine has {len(gpus)} GPUs")
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:

@@ -297,7 +297,8 @@ def bad_weights(path):
 # The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
 # names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
 # random bytes `random.npz`, weights with NaN in them `nan.npz`, weights whose header
-# declares 3.64 TiB `huge.npz` and float64 weights beyond float32's range `float64.npz`.
+# declares 3.64 TiB `huge.npz`, float64 weights beyond float32's range `float64.npz` and
+# good weights of the Keras model `keras.npz`.
 CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
 
 
@@ -311,6 +312,7 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     bad_weights(tmp_path / "nan.npz")
     npz_members(tmp_path / "huge.npz", lstm_kernel=npy_header((10**6, 10**6)) + bytes(4))
     weights_file(tmp_path / "float64.npz", with_array(4, np.full(26, 1e300)))
+    weights_file(tmp_path / "keras.npz")
     before = sorted(tmp_path.rglob("*"))
     status = main(argv.format(tmp=tmp_path).split())
     out, err = capsys.readouterr()

@@ -126,6 +126,9 @@ def test_predict_and_evaluate_read_a_weights_file(capsys, lowlevel_weights):
     status, out, _ = run(capsys, "evaluate", "--load", str(lowlevel_weights))
     assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")
 
+    status, out, _ = run(capsys, "evaluate", "--impl", "lowlevel", "--load", str(lowlevel_weights))
+    assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")  # no contradiction
+
 
 @pytest.mark.slow
 def test_predict_trains_keras_when_no_weights_are_given(capsys):
@@ -137,6 +140,9 @@ def test_predict_trains_keras_when_no_weights_are_given(capsys):
     assert re.fullmatch(r"ABC -> [a-z]", lines[0]) and len(lines) == 4
     assert lines[0][-1] == lines[1].split()[0]  # the most likely candidate
     assert err.startswith("keras ") and "1/1" in err  # the progress bar of its training
+
+    status, _, err = run(capsys, "predict", "ABC", "--epochs", "1", "--train-size", "64")
+    assert status == 0 and err.startswith("keras ")  # Keras, when no --impl is given
 
 
 def test_predict_warns_about_a_window_the_task_never_has(capsys, lowlevel_weights):
