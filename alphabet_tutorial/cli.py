@@ -287,6 +287,18 @@ def run_workers(args, config: Config) -> None:
         print(f"weights saved to {args.save}")
 
 
+def check_summary_writer() -> None:
+    """ValueError when TensorBoard logs cannot be written: on every backend, they are
+    written with TensorFlow's summary writer (JAX and PyTorch alone can train, not log)."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "--logdir: TensorBoard logs are written with TensorFlow, which is not installed "
+            "(pip install tensorflow, or train without --logdir)"
+        ) from None
+
+
 def run_train(args) -> int | None:
     from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
 
@@ -299,6 +311,7 @@ def run_train(args) -> int | None:
     with user_input():  # every output is checked before training, not after
         if logdir:
             check_output_dir(logdir, "log directory")
+            check_summary_writer()
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
     if args.workers is not None:
