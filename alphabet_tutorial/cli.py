@@ -431,7 +431,7 @@ def run_screenshots(args) -> None:
             "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
         ) from None
     from alphabet_tutorial.browser import find_chromium
-    from alphabet_tutorial.screenshots import capture, check_replaceable
+    from alphabet_tutorial.screenshots import NotACapture, capture, check_replaceable
 
     with user_input():
         check_output_file(args.out, "screenshots directory", directory=True)
@@ -440,7 +440,10 @@ def run_screenshots(args) -> None:
         find_chromium()
     except RuntimeError as error:  # a missing browser is the user's to install
         raise UsageError(str(error)) from None
-    manifest = capture(args.out, config)
+    try:
+        manifest = capture(args.out, config)
+    except NotACapture as error:  # a file of the user's came into --out meanwhile: kept
+        raise UsageError(str(error)) from None
     for image in manifest["images"]:
         print(args.out / image["file"])
 

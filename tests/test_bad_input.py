@@ -221,9 +221,35 @@ def bad_weights(path):
     weights_file(path, with_array(0, np.full((26, 16), np.nan, np.float32)))
 
 
+# Folders of the user's that `screenshots --out` must not replace: name -> {entry: bytes, a
+# manifest (dict or text), or None for a folder}. Only a capture's own files are replaced.
+CAPTURE = {"made_by": "alphabet-tutorial screenshots", "images": [{"file": "scalars.png"}]}
+USER_FOLDERS = {
+    "photos": {"beach.png": b"png", "dog.png": b"png"},  # no manifest
+    "holiday": {"manifest.json": CAPTURE, "scalars.png": b"png", "holiday.png": None},
+    "unlisted": {"manifest.json": CAPTURE, "scalars.png": b"png", "mine.png": b"png"},
+    "other-manifest": {"manifest.json": {**CAPTURE, "made_by": "me"}, "scalars.png": b"png"},
+    "broken-manifest": {"manifest.json": "{", "scalars.png": b"png"},
+}
+
+
+def make_user_folders(root: Path) -> None:
+    for folder, entries in USER_FOLDERS.items():
+        for name, content in entries.items():
+            path = root / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if content is None:
+                path.mkdir()
+                (path / "sea.jpg").write_bytes(b"jpg")
+            elif isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content if isinstance(content, str) else json.dumps(content))
+
+
 # The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
 # names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
-# random bytes `random.npz` and weights with NaN in them `nan.npz`.
+# random bytes `random.npz`, weights with NaN in them `nan.npz` and the USER_FOLDERS.
 CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
 
 
@@ -235,6 +261,7 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     (tmp_path / "dir.npz").mkdir()
     (tmp_path / "random.npz").write_bytes(np.random.default_rng(2).bytes(1000))
     bad_weights(tmp_path / "nan.npz")
+    make_user_folders(tmp_path)
     before = sorted(tmp_path.rglob("*"))
     status = main(argv.format(tmp=tmp_path).split())
     out, err = capsys.readouterr()
