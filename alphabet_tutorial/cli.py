@@ -8,7 +8,6 @@ subcommands that need it, so usage errors answer at once.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import inspect
 import json
@@ -288,7 +287,7 @@ def run_workers(args, config: Config) -> None:
 
 
 def run_train(args) -> int | None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
+    from alphabet_tutorial.outputs import check_output_dir, check_output_file
 
     check_scaling(args)
     status = in_backend_process(args)
@@ -307,8 +306,7 @@ def run_train(args) -> int | None:
     if args.devices is not None or args.cluster is not None:
         model, history, where = train_replicated(args, config)
     else:
-        with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
-            model, history = train_impl(args.impl, config, logdir)
+        model, history = train_impl(args.impl, config, logdir)
         where = ""
     print(
         f"{args.impl}{where}: {history.eval_accuracy[-1]:.1%} of every window right after "
