@@ -25,13 +25,14 @@ def check_output_file(path, what="output file", suffix=None, directory=False) ->
     path = Path(path)
     if suffix is not None and path.suffix != suffix:
         raise ValueError(f"{what} {str(path)!r} must end in {suffix}")
+    real = Path(os.path.realpath(path))  # a symbolic link's target is what gets replaced
     reason: str | None
-    if path.exists() and path.is_dir() != directory:
-        reason = "it is a directory" if path.is_dir() else "it is a file, not a directory"
-    elif os.path.ismount(path):
+    if real.exists() and real.is_dir() != directory:
+        reason = "it is a directory" if real.is_dir() else "it is a file, not a directory"
+    elif os.path.ismount(real):
         reason = "it is a mount point, which cannot be replaced"
     else:
-        reason = _unwritable(path.parent)
+        reason = _unwritable(real.parent)
     if reason:
         raise ValueError(f"cannot write {what} {str(path)!r}: {reason}")
     return path
