@@ -8,7 +8,6 @@ subcommands that need it, so usage errors answer at once.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import inspect
 import json
@@ -304,8 +303,20 @@ def run_workers(args, config: Config) -> None:
         print(f"weights saved to {args.save}")
 
 
+def check_summary_writer() -> None:
+    """ValueError when TensorBoard logs cannot be written: on every backend, they are
+    written with TensorFlow's summary writer (JAX and PyTorch alone can train, not log)."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "--logdir: TensorBoard logs are written with TensorFlow, which is not installed "
+            "(pip install tensorflow, or train without --logdir)"
+        ) from None
+
+
 def run_train(args) -> int | None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
+    from alphabet_tutorial.outputs import check_output_dir, check_output_file
 
     check_scaling(args)
     status = in_backend_process(args)
@@ -316,6 +327,7 @@ def run_train(args) -> int | None:
     with user_input():  # every output is checked before training, not after
         if logdir:
             check_output_dir(logdir, "log directory")
+            check_summary_writer()
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
     if args.workers is not None:
@@ -324,8 +336,7 @@ def run_train(args) -> int | None:
     if args.devices is not None or args.cluster is not None:
         model, history, where = train_replicated(args, config)
     else:
-        with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
-            model, history = train_impl(args.impl, config, logdir)
+        model, history = train_impl(args.impl, config, logdir)
         where = ""
     print(
         f"{args.impl}{where}: {history.eval_accuracy[-1]:.1%} of every window right after "
@@ -448,7 +459,7 @@ def run_screenshots(args) -> None:
             "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
         ) from None
     from alphabet_tutorial.browser import find_chromium
-    from alphabet_tutorial.screenshots import capture, check_replaceable
+    from alphabet_tutorial.screenshots import NotACapture, capture, check_replaceable
 
     with user_input():
         check_output_file(args.out, "screenshots directory", directory=True)
@@ -457,7 +468,10 @@ def run_screenshots(args) -> None:
         find_chromium()
     except RuntimeError as error:  # a missing browser is the user's to install
         raise UsageError(str(error)) from None
-    manifest = capture(args.out, config)
+    try:
+        manifest = capture(args.out, config)
+    except NotACapture as error:  # a file of the user's came into --out meanwhile: kept
+        raise UsageError(str(error)) from None
     for image in manifest["images"]:
         print(args.out / image["file"])
 

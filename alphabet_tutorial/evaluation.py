@@ -15,9 +15,11 @@ from alphabet_tutorial.task import encode_prompt, evaluation_set, top_letters
 # --8<-- [start:as-array]
 def as_array(output) -> np.ndarray:
     """A model's output as a NumPy array, whatever the Keras backend: a PyTorch tensor
-    leaves autograd first (`detach`), which NumPy needs; others convert as they are."""
-    detach = getattr(output, "detach", None)
-    return np.asarray(detach() if callable(detach) else output)
+    leaves autograd (`detach`) and the GPU (`cpu`) first, as NumPy needs; others convert
+    as they are."""
+    if callable(getattr(output, "detach", None)):  # a PyTorch tensor
+        output = output.detach().cpu()
+    return np.asarray(output)
 
 
 # --8<-- [end:as-array]

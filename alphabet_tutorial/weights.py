@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from alphabet_tutorial import impls
+from alphabet_tutorial.atomic import replacing_file
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.task import NUM_LETTERS
 
@@ -83,21 +82,18 @@ def check_impl(impl: str) -> str:
 
 
 def save_weights(path, weights, config: Config, impl: str) -> Path:
-    """Write the five arrays and the config to one .npz file, atomically."""
+    """Write the five arrays and the config to one .npz file, atomically (`replacing_file`:
+    a replaced file keeps its mode, and a symbolic link its place)."""
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"weights file {str(path)!r} must end in .npz")
     arrays: dict[str, Any] = dict(zip(WEIGHT_NAMES, check_weights(weights, config), strict=True))
     meta = json.dumps({"impl": check_impl(impl), "config": config.as_dict()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
     try:
-        with os.fdopen(handle, "wb") as file:
+        with replacing_file(path) as file:
             np.savez(file, meta=np.array(meta), **arrays)
-        os.replace(temporary, path)
-    except BaseException as error:
-        os.unlink(temporary)
-        if isinstance(error, OSError) and error.filename is None:  # name the file
+    except OSError as error:
+        if error.filename is None:  # name the file
             raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     return path
