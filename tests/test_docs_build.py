@@ -296,3 +296,16 @@ def test_the_one_listing_model_shows_fits_progress_and_predicts(built_site):
     assert all(mark not in html for mark in ("\x1b", "\b", "\r", "[0m"))
     assert re.search(r"abc -> d\s+klm -> n\s+wxy -> z", shown)
 
+
+def test_each_exercise_solution_is_collapsed_with_its_output(built_site):
+    for chapter, url in CHAPTERS.items():
+        markdown = (REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8")
+        expected = markdown.count('??? example "Solution"')
+        solutions = re.findall(
+            r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>',
+            page(built_site, url),
+            re.S,
+        )
+        assert len(solutions) == expected, chapter
+        for solution in solutions:  # the code, then what it printed during the build
+            assert solution.index("language-python") < solution.index("language-text")
