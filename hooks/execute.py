@@ -4,7 +4,8 @@ The chapters hold plain ```python fences, the blocks pytest-codeblocks tests. Th
 runs them in the MkDocs process the way pytest-codeblocks does (fences chained with
 `<!--pytest-codeblocks:cont-->` share their globals, the others start afresh) and puts
 under each fence what it printed: a text block, or Markdown for a fence marked
-`<!-- output: markdown -->`. A block that raises, or writes to stderr, fails the build
+`<!-- output: markdown -->`; a line the code redrew (`fit`'s progress bar) as the reader
+saw it last (terminal.py). A block that raises, or writes to stderr, fails the build
 with the chapter's file and line. The outputs stay with the page
 (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the chapter's
 notebook: the code runs once, and page and notebook show the same outputs.
@@ -21,6 +22,7 @@ from pathlib import Path
 from fences import Fence, parse
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from terminal import shown as displayed
 
 from alphabet_tutorial import env
 
@@ -50,7 +52,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def run(fence: Fence, namespace: dict, path: str, source: str) -> str:
-    """Execute one fence; what it printed. Tracebacks show the chapter's lines."""
+    """Execute one fence; what it printed, as displayed. Tracebacks show the chapter's lines."""
     code = compile("\n" * (fence.start + 1) + fence.code, source, "exec")
     stdout, stderr = io.StringIO(), io.StringIO()
     try:
@@ -66,7 +68,7 @@ def run(fence: Fence, namespace: dict, path: str, source: str) -> str:
             f"{path}, line {fence.start + 1}: the code block wrote to stderr "
             f"(a reader of the notebook would see it):\n{stderr.getvalue()}"
         )
-    return stdout.getvalue()
+    return displayed(stdout.getvalue())
 
 
 def shown(fence: Fence, output: str) -> list[str]:

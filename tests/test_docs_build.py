@@ -282,3 +282,30 @@ def test_no_block_is_wrapped_in_a_paragraph(built_site):
         if re.search(r"<p><!--[^>]*-->\s*<div", path.read_text(encoding="utf-8"))
     ]
     assert not wrapped
+
+
+def test_the_one_listing_model_shows_fits_progress_and_predicts(built_site):
+    """The Keras chapter's standalone listing: fit's own progress bar, as a terminal
+    shows it last (no colour codes, no carriage returns), then its predictions."""
+    html = page(built_site, "keras-implementation/")
+    shown = text(built_site, "keras-implementation/")
+    assert "Epoch 1/10" in shown and "Epoch 10/10" in shown
+    bar = r"(\d+)/\1 ━+ \d+s \d+m?s/step - accuracy: [\d.e+-]+ - loss: \d\.\d{4}"
+    bars = re.findall(bar, shown)
+    assert len(bars) == 10, bars
+    assert all(mark not in html for mark in ("\x1b", "\b", "\r", "[0m"))
+    assert re.search(r"abc -> d\s+klm -> n\s+wxy -> z", shown)
+
+
+def test_each_exercise_solution_is_collapsed_with_its_output(built_site):
+    for chapter, url in CHAPTERS.items():
+        markdown = (REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8")
+        expected = markdown.count('??? example "Solution"')
+        solutions = re.findall(
+            r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>',
+            page(built_site, url),
+            re.S,
+        )
+        assert len(solutions) == expected, chapter
+        for solution in solutions:  # the code, then what it printed during the build
+            assert solution.index("language-python") < solution.index("language-text")

@@ -167,3 +167,24 @@ def test_a_failing_block_fails_the_strict_build(tmp_path):
     added = len(text.splitlines()) + 6  # the line of the added block's fence, in its tab
     assert f"docs/index.md, line {added}: the code block raised RuntimeError" in output
     assert "a deliberately failing snippet" in output
+
+
+SOLUTION = re.compile(r'^(?P<indent>[ \t]*)\?\?\?\+? example "Solution"[ \t]*$')
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_every_exercise_solution_runs_as_a_snippet(chapter):
+    """A solution is a collapsed admonition (`??? example "Solution"`) whose fence,
+    indented inside it, pytest-codeblocks collects and the build runs like any other."""
+    text = chapter.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    fences = parse(text)
+    collected = {block.lineno - 1 for block in extract_from_file(chapter)}
+    for number, line in enumerate(lines):
+        if not (match := SOLUTION.match(line)):
+            continue
+        inside = next(fence for fence in fences if fence.start > number)
+        where = f"{chapter.name}:{number + 1}"
+        assert len(inside.indent) > len(match["indent"]), f"{where}: no fence inside"
+        assert inside.runnable and inside.info == "python", f"{where}: the solution never runs"
+        assert inside.start in collected, f"{where}: pytest-codeblocks does not collect it"

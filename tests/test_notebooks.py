@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO / "hooks"))
 
 from fences import parse  # noqa: E402
 from notebooks import notebook_name  # noqa: E402
+from terminal import shown as displayed  # noqa: E402
 
 # One notebook per chapter with code to run.
 NOTEBOOKS = [
@@ -166,11 +167,12 @@ DECIMAL = re.compile(r"\d+\.\d+")
 
 def shape(cell) -> list[str]:
     """The words a cell shows, measured figures masked: what must match between two runs.
-    (In a kernel, Keras's summary is a rich display, coloured and as wide as Jupyter's.)"""
+    (In a kernel, Keras's summary is a rich display, coloured and as wide as Jupyter's;
+    `fit`'s progress bar redraws its line, and only its last drawing shows.)"""
     text = "".join(
         output.text if output.output_type == "stream" else output.data.get("text/plain", "")
         for output in cell.get("outputs", [])
     )
-    text = re.sub(r"\x1b\[[\d;]*m", "", text)  # colours
+    text = displayed(text)  # colours removed, redrawn lines as drawn last
     text = TIMING.sub("<time>", DECIMAL.sub("<n>", text))
     return re.sub(r"(\D)\1+", r"\1", text).split()  # ━━━ -> ━

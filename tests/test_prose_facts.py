@@ -24,14 +24,19 @@ CHAPTERS = sorted((REPO / "docs").glob("*.md"))
 # Every default that shapes a stated number, changed at once (units 32 -> 16, ...).
 CHANGED = Config(window=4, units=16, epochs=10, batch_size=16, train_size=256)
 # Version numbers are not facts of the model ("Keras 3", "TensorFlow 2.16").
+# A listing marked standalone reads no Config: the numbers written into it stay when the
+# config changes (the prose around it must not claim otherwise).
+STANDALONE = re.compile(r"^<!-- standalone:[^>]*-->\n```python\n.*?^```$", re.M | re.S)
 VERSIONS = re.compile(r"\b(?:Keras|Python|TensorFlow|tf\.keras|Keras's)\s+\d+(?:\.\d+)*")
 
 
 def checked_text(markdown: str) -> str:
     """The chapter as a reader sees it, minus package code included from the source
-    (the source is the truth) and HTML comments; runnable code stays in (it must not
-    hard-code a config value either)."""
+    (the source is the truth), HTML comments and the standalone listings (their numbers are
+    their own, by design); runnable code stays in (it must not hard-code a config value
+    either)."""
     text = re.sub(r"^\s*--8<--.*$", "", markdown, flags=re.M)
+    text = STANDALONE.sub("", text)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r"^\d+\. ", "", text, flags=re.M)  # numbered lists
     return VERSIONS.sub("", text)
@@ -99,3 +104,13 @@ def test_equations_become_mathml_with_no_script():
     html = facts.mathml("$$\n\\sigma(x)\n$$\nand \\(h_t\\) inline")
     assert '<div class="equation"><math' in html and 'display="block"' in html
     assert "<msub><mi>h</mi><mi>t</mi></msub>" in html and "$$" not in html
+
+
+def test_a_standalone_listing_may_write_its_own_numbers_and_nothing_else_may():
+    listing = "```python\nwindow = 3\n```\n"
+    marked = "<!-- standalone: its own numbers -->\n" + listing
+    assert "window = 3" not in checked_text(marked + "After it.\n")
+    assert "window = 3" in checked_text(listing)
+    assert "3 letters" in checked_text(marked + "Then 3 letters.\n")  # prose still checked
+    chapter = (REPO / "docs/keras-implementation.md").read_text(encoding="utf-8")
+    assert len(STANDALONE.findall(chapter)) == 1  # the one-listing model, and only it
