@@ -6,13 +6,16 @@ other chapters links to the published site, and the chapter's runnable fences (r
 pytest-codeblocks reads them) plain ```python fences. pymdownx.snippets expands the
 package code the chapter includes, and jupytext turns the flat Markdown into cells.
 Before the chapter's cells come a title and the cell that installs the companion package
-where it is missing (Colab) and quiets TensorFlow (hooks/install_cell.py).
+where it is missing or another version (Colab, an older install) and quiets TensorFlow
+(hooks/install_cell.py).
 
-The code runs once per build, in hooks/execute.py: each code cell gets the output its
-fence printed on the page. Cell ids are the cells' positions and nothing records a time,
-so the same sources make byte-identical notebooks. They are written to a temporary
-directory, never into docs/, and added to the build as `notebooks/<chapter>.ipynb`;
-mkdocs-jupyter renders each as a page and copies the .ipynb beside it for download.
+The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
+fence showed on the page, as Jupyter records them (what it printed, a stream; the value
+of its last line, an `execute_result` whose MIME bundle holds the table's HTML or the
+figure's SVG). Cell ids are the cells' positions and nothing records a time, so the same
+sources make byte-identical notebooks. They are written to a temporary directory, never
+into docs/, and added to the build as `notebooks/<chapter>.ipynb`; mkdocs-jupyter
+renders each as a page and copies the .ipynb beside it for download.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import jupytext
@@ -33,6 +37,9 @@ from install_cell import install_cell
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+
+if TYPE_CHECKING:
+    from execute import Output
 
 TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(
@@ -113,7 +120,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     )
     chapter = jupytext.reads(flatten(lines[title + 1 :], config), fmt="md")
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
-    code = iter([fence.code.rstrip("\n") for fence in parse(text) if fence.runnable])
+    code = iter([fence for fence in parse(text) if fence.runnable])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
@@ -122,7 +129,10 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         if cell.cell_type == cells[-1].cell_type == "markdown":
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
-            cells.append(nbformat.v4.new_code_cell(next(code, cell.source)))
+            fence = next(code, None)
+            cells.append(
+                nbformat.v4.new_code_cell(fence.code.rstrip("\n") if fence else cell.source)
+            )
         else:
             cells.append(nbformat.v4.new_markdown_cell(cell.source))
     for number, cell in enumerate(cells):
@@ -137,8 +147,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     return notebook
 
 
-def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None:
-    """Give the chapter's code cells (after the install cell) what their fences printed."""
+def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> None:
+    """Give the chapter's code cells (after the install cell) what their fences showed."""
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"][1:]
     sources = [cell.source for cell in code_cells]
     if sources != [code.rstrip("\n") for code, _ in outputs]:
@@ -148,8 +158,11 @@ def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None
         )
     for count, (cell, (_, output)) in enumerate(zip(code_cells, outputs, strict=True), start=1):
         cell.execution_count = count
-        if output:
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+        if output.text:
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=output.text))
+        if output.result:
+            result = nbformat.v4.new_output("execute_result", output.result, execution_count=count)
+            cell.outputs.append(result)
 
 
 def page_path(src_uri: str) -> str:

@@ -153,7 +153,15 @@ def test_a_reader_gets_the_outputs_the_site_shows(reader_runs, built_site, name)
     published = nbformat.read(built_site / f"notebooks/{name}/{name}.ipynb", as_version=4)
     executed, _ = reader_runs[name]
     for number, (mine, theirs) in enumerate(zip(executed.cells, published.cells, strict=True)):
-        assert shape(mine) == shape(theirs), f"cell {number}: {mine.source.splitlines()[:1]}"
+        where = f"cell {number}: {mine.source.splitlines()[:1]}"
+        assert shape(mine) == shape(theirs), where
+        assert results(mine) == results(theirs), where
+
+
+def results(cell) -> list[list[str]]:
+    """The kinds of data each last-line value of a cell carries (a table's HTML, a figure's
+    SVG): the build's own rendering must be what a Jupyter kernel makes."""
+    return [sorted(o.data) for o in cell.get("outputs", []) if o.output_type == "execute_result"]
 
 
 # What a run measures differs from run to run: durations and their ratios. They are masked
