@@ -2,15 +2,16 @@
 
 The chapters hold plain ```python fences, the blocks pytest-codeblocks tests. This hook
 runs them in the MkDocs process the way pytest-codeblocks does (fences chained with
-`<!--pytest-codeblocks:cont-->` share their globals, the others start afresh), and puts
-under each fence what it showed, as Jupyter shows it: what it printed, as a text block,
-then the value of its last line when that is an expression (Jupyter's `Out[n]`),
-rendered from the MIME bundle IPython makes of it: an SVG image, HTML (a table of
-`alphabet_tutorial.display.Markdown`), or else its plain text. A block that raises,
-writes to stderr or shows a kind of output the page and Colab cannot both show fails the
-build with the chapter's file and line. The outputs stay with the page
-(`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the chapter's
-notebook: the code runs once, and page and notebook show the same outputs.
+`<!--pytest-codeblocks:cont-->` share their globals, the others start afresh), in a
+fresh working directory for each chapter (so the code writes `runs/` as a reader would,
+never into the repository), and puts under each fence what it showed, as Jupyter shows
+it: what it printed, as a text block, then the value of its last line when that is an
+expression (Jupyter's `Out[n]`), rendered from the MIME bundle IPython makes of it: an
+SVG image, HTML (a table of `alphabet_tutorial.display.Markdown`), or else its plain
+text. A block that raises, writes to stderr or shows a kind of output the page and Colab
+cannot both show fails the build with the chapter's file and line. The outputs stay with
+the page (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the
+chapter's notebook: the code runs once, and page and notebook show the same outputs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import os
 import sys
+import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,14 +60,25 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     fences = [fence for fence in parse(markdown) if fence.runnable]
     sessions: dict[int, dict] = {}
     ran = []
-    for fence in fences:
-        namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
-        ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
+    with tempfile.TemporaryDirectory(prefix="chapter-") as workdir, working_directory(workdir):
+        for fence in fences:
+            namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
+            ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
     page.meta["code_outputs"] = [(fence.code, output) for fence, output in ran]
     lines = markdown.splitlines()
     for fence, output in reversed(ran):
         lines[fence.end + 1 : fence.end + 1] = shown(fence, output)
     return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def working_directory(path: str):
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def run(fence: Fence, namespace: dict, path: str, source: str) -> Output:

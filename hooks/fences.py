@@ -8,6 +8,10 @@ its output under it), so it is read a second time with the chaining markers blan
 and each fence is assigned to the block that holds it. The body is taken from the page
 itself: the extractor drops the blank lines of indented fences. Not a hook: the hooks import it.
 
+An ```ipython fence is a notebook cell: IPython's own syntax (`%tensorboard`), which
+neither pytest nor the build can run. The page shows it, the chapter's notebook holds it
+as a code cell without output, and tests/test_notebooks.py runs it in a reader's kernel.
+
 Two traps are refused here: a Python fence chained to a fence that does not run (a `text`
 or `console` fence above its `cont` marker) would silently run nothing, in pytest and in
 the build alike; and the retired `<!-- output: markdown -->` marker, whose printed
@@ -40,6 +44,7 @@ class Fence:
     skipped: bool  # marked <!--pytest.mark.skip...-->
     runnable: bool  # pytest-codeblocks runs it: ```python (or chained to one), not skipped
     session: int  # fences with the same session share their globals
+    notebook_cell: bool  # ```ipython: run in notebooks only
 
 
 def parse(text: str) -> list[Fence]:
@@ -85,6 +90,7 @@ def parse(text: str) -> list[Fence]:
                 skipped=skipped,
                 runnable=block.syntax == "python" and not skipped,
                 session=session,
+                notebook_cell=fence.syntax == "ipython",
             )
         )
     return fences

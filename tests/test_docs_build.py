@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 from fences import parse  # noqa: E402
-from notebooks import notebook_name  # noqa: E402
+from notebooks import notebook_name, ran_at_build  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 SITE_URL = MKDOCS["site_url"]
@@ -173,7 +173,7 @@ def test_every_block_of_a_chapter_shows_its_output(built_site, chapter):
     Jupyter shows it: a table, a figure, or else as text. The page shows what the
     chapter's notebook holds."""
     fences = parse((REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))
-    cells = [c for c in published_notebook(built_site, chapter).cells if c.cell_type == "code"]
+    cells = [cell for cell in published_notebook(built_site, chapter).cells if ran_at_build(cell)]
     cells = cells[1:]  # after the install cell
     assert len(cells) == sum(fence.runnable for fence in fences)
     assert all(cell.outputs for cell in cells), "a block that shows nothing"
@@ -275,10 +275,12 @@ def test_each_chapter_links_its_notebook_and_colab(built_site, chapter):
         f"/blob/{colab_config['branch']}/{site_path}"
     )
     assert (built_site / CHAPTERS[chapter] / executed / "index.html").is_file()
-    # the notebook's code cells are the chapter's runnable fences, after the install cell
+    # the notebook's code cells are the chapter's runnable fences and notebook cells, after
+    # the install cell
     fences = parse((REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert code[1:] == [fence.code.rstrip("\n") for fence in fences if fence.runnable]
+    cells = [fence.code.rstrip("\n") for fence in fences if fence.runnable or fence.notebook_cell]
+    assert code[1:] == cells
 
 
 def test_the_executed_notebooks_show_real_outputs(built_site):
