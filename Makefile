@@ -9,7 +9,7 @@ NODE_TOOLS := .ci/node_modules/.package-lock.json
 export NO_MKDOCS_2_WARNING := 1
 # What the site is built from: `make docs` builds again only when one of these changed
 # (tests/conftest.py asks `make -q` the same question before it reuses site/).
-SITE_INPUTS := mkdocs.yml $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
+SITE_INPUTS := mkdocs.yml benchmarks/gpu/h200.json $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
 SITE ?= site
 SITE_STAMP := $(SITE)/.built
 MKDOCS_FLAGS ?=
@@ -99,10 +99,12 @@ audit: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse (desktop, mobile) and Nu validator 
 	@command -v java >/dev/null || { echo "audit: the Nu validator needs Java (apt-get install default-jre-headless)"; exit 2; }
 	$(BIN)/python audit/audit.py site
 
-bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), then every backend
+bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), every backend, a GPU's
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_backends.py
 	$(BIN)/python benchmarks/bench_distribute.py
+	if command -v nvidia-smi >/dev/null; then $(BIN)/python benchmarks/bench_gpu.py; \
+	  else echo "bench: no nvidia-smi, so no GPU figures (benchmarks/bench_gpu.py)"; fi
 
 dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publishes them)
 	$(BIN)/python -m build --no-isolation --outdir dist .

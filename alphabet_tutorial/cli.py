@@ -8,7 +8,6 @@ subcommands that need it, so usage errors answer at once.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import inspect
 import json
@@ -27,9 +26,11 @@ from pathlib import Path
 
 from alphabet_tutorial import Config, __version__, env, impls, stopping
 from alphabet_tutorial.backends import BACKENDS  # names only: no backend is imported
+from alphabet_tutorial.history import Diverged
 from alphabet_tutorial.task import NUM_LETTERS
 
 PROG = "alphabet-tutorial"
+DEFAULT_IMPL = "keras"
 
 
 class UsageError(Exception):
@@ -106,8 +107,13 @@ def given_config_options(args) -> list[str]:
 
 
 def config_from(args) -> Config:
+    """The config of the options, refused at once if training it would not fit in memory."""
+    from alphabet_tutorial.machine import check_fits_memory
+
     with user_input():
-        return Config(**{name: getattr(args, name) for name in given_config_options(args)})
+        config = Config(**{name: getattr(args, name) for name in given_config_options(args)})
+        check_fits_memory(config)
+    return config
 
 
 def top_count(text: str) -> int:
@@ -185,7 +191,7 @@ def train_impl(impl: str, config: Config, logdir=None):
 def chosen_config(args) -> tuple[Config, list | None, str]:
     """(config, weights, implementation) from --load, or from the options (no weights)."""
     if args.load is None:
-        return config_from(args), None, args.impl
+        return config_from(args), None, args.impl or DEFAULT_IMPL
     given = given_config_options(args)
     if given:
         option = "--" + given[0].replace("_", "-")
@@ -197,6 +203,11 @@ def chosen_config(args) -> tuple[Config, list | None, str]:
     with user_input():
         config, weights, impl = load_weights(args.load)
         impls.get(impl)
+    if args.impl not in (None, impl):
+        raise UsageError(
+            f"--impl {args.impl} contradicts --load {str(args.load)!r}, which holds {impl} "
+            "weights: the implementation comes from the weights file"
+        )
     return config, weights, impl
 
 
@@ -213,12 +224,17 @@ def ready_model(config: Config, weights, impl: str):
 
 def check_scaling(args) -> None:
     """Refuse a data-parallel request that cannot run, before any work."""
+    from alphabet_tutorial.machine import check_device_count, nvidia_gpus
+
     chosen = [f"--{n}" for n in ("devices", "workers", "cluster") if getattr(args, n) is not None]
     if len(chosen) > 1:
         raise UsageError(f"{chosen[0]} and {chosen[1]} cannot be combined")
     for name in ("devices", "workers"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.devices is not None and not nvidia_gpus():  # before TensorFlow starts
+        with user_input():
+            check_device_count(args.devices, gpus=0)
     if (args.cluster is None) != (args.worker_index is None):
         raise UsageError("--cluster and --worker-index go together")
     if chosen and args.logdir:
@@ -287,8 +303,20 @@ def run_workers(args, config: Config) -> None:
         print(f"weights saved to {args.save}")
 
 
+def check_summary_writer() -> None:
+    """ValueError when TensorBoard logs cannot be written: on every backend, they are
+    written with TensorFlow's summary writer (JAX and PyTorch alone can train, not log)."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "--logdir: TensorBoard logs are written with TensorFlow, which is not installed "
+            "(pip install tensorflow, or train without --logdir)"
+        ) from None
+
+
 def run_train(args) -> int | None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file, removed_on_failure
+    from alphabet_tutorial.outputs import check_output_dir, check_output_file
 
     check_scaling(args)
     status = in_backend_process(args)
@@ -299,6 +327,7 @@ def run_train(args) -> int | None:
     with user_input():  # every output is checked before training, not after
         if logdir:
             check_output_dir(logdir, "log directory")
+            check_summary_writer()
         if args.save:
             check_output_file(args.save, "weights file", suffix=".npz")
     if args.workers is not None:
@@ -307,8 +336,7 @@ def run_train(args) -> int | None:
     if args.devices is not None or args.cluster is not None:
         model, history, where = train_replicated(args, config)
     else:
-        with removed_on_failure(logdir) if logdir else contextlib.nullcontext():
-            model, history = train_impl(args.impl, config, logdir)
+        model, history = train_impl(args.impl, config, logdir)
         where = ""
     print(
         f"{args.impl}{where}: {history.eval_accuracy[-1]:.1%} of every window right after "
@@ -431,7 +459,7 @@ def run_screenshots(args) -> None:
             "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
         ) from None
     from alphabet_tutorial.browser import find_chromium
-    from alphabet_tutorial.screenshots import capture, check_replaceable
+    from alphabet_tutorial.screenshots import NotACapture, capture, check_replaceable
 
     with user_input():
         check_output_file(args.out, "screenshots directory", directory=True)
@@ -440,7 +468,10 @@ def run_screenshots(args) -> None:
         find_chromium()
     except RuntimeError as error:  # a missing browser is the user's to install
         raise UsageError(str(error)) from None
-    manifest = capture(args.out, config)
+    try:
+        manifest = capture(args.out, config)
+    except NotACapture as error:  # a file of the user's came into --out meanwhile: kept
+        raise UsageError(str(error)) from None
     for image in manifest["images"]:
         print(args.out / image["file"])
 
@@ -456,7 +487,7 @@ def build_parser() -> Parser:
 
     train = commands.add_parser("train", help="train one implementation")
     train.set_defaults(func=run_train)
-    train.add_argument("--impl", choices=impls.NAMES, default="keras")
+    train.add_argument("--impl", choices=impls.NAMES, default=DEFAULT_IMPL)
     train.add_argument(
         "--backend",
         choices=BACKENDS,
@@ -481,8 +512,7 @@ def build_parser() -> Parser:
         command.add_argument(
             "--impl",
             choices=impls.NAMES,
-            default="keras",
-            help="implementation to train when no --load is given",
+            help=f"implementation to train when no --load is given (default {DEFAULT_IMPL})",
         )
         command.add_argument(
             "--load",
@@ -541,6 +571,8 @@ def main(argv=None) -> int:
             raise
     except UsageError as error:
         return fail(str(error) or "bad input", 2)
+    except Diverged as error:  # the config cannot train: the user's to change, like bad input
+        return fail(str(error), 2)
     except Fault as error:
         return fail(str(error), 1)
     except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile

@@ -225,9 +225,6 @@ def format_summary(result: Comparison) -> Markdown:
         "",
         f"**Where.** Measured during this site's build on {result.machine['cpu']} "
         f"(load average {result.machine['load']} when it started, other work sharing the "
-        f"cores), with {result.machine['versions']}. On a GPU the picture changes: the "
-        "Keras LSTM layer switches to NVIDIA's fused cuDNN kernel when its arguments allow "
-        "it (the defaults used here do), while the hand-written cell stays a chain of "
-        "small separate operations.",
+        f"cores), with {result.machine['versions']}.",
     ]
     return Markdown("\n".join(lines))

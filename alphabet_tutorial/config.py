@@ -15,6 +15,7 @@ import numpy as np
 from alphabet_tutorial.task import ALPHABET
 
 SEEDS = 2**32  # NumPy's global seed, which Keras sets too, must lie in 0..2**32 - 1
+LARGEST_RATE = float(np.finfo(np.float32).max)  # both models compute in float32
 
 
 def _is_integer(value) -> bool:
@@ -46,8 +47,17 @@ class Config:
                 f"got {self.window}"
             )
         rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < math.inf:
+        real = isinstance(rate, int | float | np.integer | np.floating)
+        if not real or isinstance(rate, bool | np.bool_) or not 0 < rate < math.inf:
             raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
+        if rate > LARGEST_RATE:
+            raise ValueError(
+                f"learning_rate must be at most {LARGEST_RATE:.3g}, the largest float32 "
+                f"(both models compute in float32), got {rate!r}"
+            )
+        object.__setattr__(
+            self, "learning_rate", rate.item() if isinstance(rate, np.generic) else rate
+        )
         if not _is_integer(self.seed) or not 0 <= self.seed < SEEDS:
             raise ValueError(f"seed must be an integer from 0 to {SEEDS - 1}, got {self.seed!r}")
         object.__setattr__(self, "seed", int(self.seed))

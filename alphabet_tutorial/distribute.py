@@ -18,7 +18,9 @@ import tensorflow as tf
 
 from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
+from alphabet_tutorial.machine import check_device_count
 from alphabet_tutorial.task import evaluation_set
 
 
@@ -29,9 +31,8 @@ def use_devices(count: int) -> list[str]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"devices must be a positive integer, got {count!r}")
     gpus = tf.config.list_physical_devices("GPU")
+    check_device_count(count, len(gpus))  # one per GPU, or one per CPU core without GPUs
     if gpus:
-        if count > len(gpus):
-            raise ValueError(f"asked for {count} devices, this machine has {len(gpus)} GPUs")
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
@@ -80,6 +81,7 @@ def train_keras(config: Config, strategy: tf.distribute.Strategy, progress=None)
 def evaluate_keras(model, config: Config, replicas: int) -> dict:
     """`evaluate` on every window. Each batch must split evenly over the replicas, so the
     windows are padded with copies that weigh 0 and count for nothing."""
+    check_model_fits(model, config)
     inputs, targets = evaluation_set(config)  # (windows, window, 26), (windows, 26)
     padding = -len(inputs) % replicas
     weights = np.r_[np.ones(len(inputs)), np.zeros(padding)]

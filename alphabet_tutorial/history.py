@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+
+class Diverged(ValueError):
+    """The training loss stopped being a number: the config (its learning rate) cannot train."""
 
 
 @dataclass
@@ -16,6 +21,11 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)  # time of the training steps
 
     def record(self, loss, accuracy, eval_accuracy, seconds) -> None:
+        """Add one epoch's figures; Diverged if its loss is not a number any more."""
+        if not math.isfinite(loss):
+            became = "NaN" if math.isnan(loss) else "infinite"
+            epoch = len(self.loss) + 1
+            raise Diverged(f"loss became {became} at epoch {epoch}: lower the learning rate")
         self.loss.append(float(loss))
         self.accuracy.append(float(accuracy))
         self.eval_accuracy.append(float(eval_accuracy))

@@ -19,6 +19,7 @@ from alphabet_tutorial.config import Config
 MAX_BYTES = 400_000  # the largest image we accept
 BLANK_STDDEV = 2.0  # grayscale standard deviation below which a picture is blank
 MANIFEST = "manifest.json"
+MADE_BY = "alphabet-tutorial screenshots"  # the manifest's mark: an earlier capture made this
 
 
 @dataclass
@@ -69,7 +70,7 @@ def write_images(directory: Path, shots: list[Shot], config: Config, seconds: fl
             }
         )
     manifest = {
-        "made_by": "alphabet-tutorial screenshots",
+        "made_by": MADE_BY,
         "versions": versions(),
         "config": config.as_dict(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.evaluation import accuracy
+from alphabet_tutorial.evaluation import accuracy, check_model_fits
 from alphabet_tutorial.history import History
 from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
 
@@ -97,6 +97,7 @@ class EpochMonitor(keras.callbacks.Callback):
 def train(config: Config = Config(), logdir=None, progress=None, model=None, stop_at_100=False):
     """Train the Sequential model (or `model`); returns (model, History)."""
     model = model if model is not None else build_sequential(config)
+    check_model_fits(model, config)  # a model given with a config must be built from it
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     history = History("keras")
     callbacks = [EpochMonitor(config, history, progress, stop_at_100)]

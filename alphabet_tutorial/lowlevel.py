@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.evaluation import accuracy
+from alphabet_tutorial.evaluation import accuracy, check_model_fits
 from alphabet_tutorial.history import History
 from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
 
@@ -205,6 +205,7 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
 
 def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_100=False):
     """The epochs: shuffled batches through `train_step`, then every window scored."""
+    check_model_fits(model, config)
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)

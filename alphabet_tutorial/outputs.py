@@ -12,10 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 # errno values that are the machine's fault, not the user's: exit status 1, not 2
@@ -28,13 +25,14 @@ def check_output_file(path, what="output file", suffix=None, directory=False) ->
     path = Path(path)
     if suffix is not None and path.suffix != suffix:
         raise ValueError(f"{what} {str(path)!r} must end in {suffix}")
+    real = Path(os.path.realpath(path))  # a symbolic link's target is what gets replaced
     reason: str | None
-    if path.exists() and path.is_dir() != directory:
-        reason = "it is a directory" if path.is_dir() else "it is a file, not a directory"
-    elif os.path.ismount(path):
+    if real.exists() and real.is_dir() != directory:
+        reason = "it is a directory" if real.is_dir() else "it is a file, not a directory"
+    elif os.path.ismount(real):
         reason = "it is a mount point, which cannot be replaced"
     else:
-        reason = _unwritable(path.parent)
+        reason = _unwritable(real.parent)
     if reason:
         raise ValueError(f"cannot write {what} {str(path)!r}: {reason}")
     return path
@@ -62,29 +60,6 @@ def _unwritable(directory: Path) -> str | None:
     except OSError as error:
         return f"{error.strerror} ({str(existing)!r})" if existing != directory else error.strerror
     return None
-
-
-@contextmanager
-def removed_on_failure(directory) -> Iterator[None]:
-    """Whatever the body writes under `directory` is removed if the body fails (a full
-    disk, Ctrl-C): no half-written logs. What was there before stays."""
-    directory = top = Path(directory)
-    while not top.parent.exists():  # the highest directory the body may create
-        top = top.parent
-    existed = directory.exists()
-    before = set(directory.rglob("*")) if existed else set()
-    try:
-        yield
-    except BaseException:
-        if not existed:
-            shutil.rmtree(top, ignore_errors=True)
-        else:
-            for path in sorted(set(directory.rglob("*")) - before, reverse=True):  # deepest first
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-        raise
 
 
 def describe(error: OSError) -> str:

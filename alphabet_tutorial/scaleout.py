@@ -416,8 +416,10 @@ def single_device_runs(config: Config):
 
 def plain_evaluate(model, config: Config) -> str:
     """What `evaluate` on every window, unpadded, gives under the model's strategy."""
+    from alphabet_tutorial.evaluation import check_model_fits
     from alphabet_tutorial.task import evaluation_set
 
+    check_model_fits(model, config)
     try:
         accuracy = model.evaluate(*evaluation_set(config), verbose=0, return_dict=True)["accuracy"]
     except Exception as error:  # the uneven split fails inside TensorFlow

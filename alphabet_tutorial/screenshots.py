@@ -20,7 +20,7 @@ from alphabet_tutorial import impls
 from alphabet_tutorial.atomic import replacing_directory
 from alphabet_tutorial.browser import find_chromium
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.images import MANIFEST, write_images
+from alphabet_tutorial.images import MADE_BY, MANIFEST, write_images
 from alphabet_tutorial.outputs import check_output_file
 from alphabet_tutorial.tensorboard import TensorBoardServer
 from alphabet_tutorial.tensorboard_ui import RUNS, take_shots
@@ -29,10 +29,11 @@ from alphabet_tutorial.tensorboard_ui import RUNS, take_shots
 def capture(out_dir, config: Config = Config(), timeout: float = 60.0, log=None) -> dict:
     """Make every screenshot from fresh training runs; returns the manifest.
 
-    `out_dir` is replaced as a whole, so it must be new or hold only images and the
-    manifest of an earlier capture. `timeout` bounds TensorBoard's start, its reading
-    of the logs and each browser action (a chart gets `CHART_TIMEOUT` to be drawn);
-    `log`, if given, is called with a line at each stage.
+    `out_dir` is replaced as a whole, so it must be new, empty, or hold only what an
+    earlier capture wrote there (the files its manifest lists, and that manifest); this
+    is checked before the work and again just before the swap. `timeout` bounds
+    TensorBoard's start, its reading of the logs and each browser action (a chart gets
+    `CHART_TIMEOUT` to be drawn); `log`, if given, is called with a line at each stage.
     """
     out_dir = check_output_file(out_dir, "screenshots directory", directory=True)
     check_replaceable(out_dir)
@@ -48,22 +49,44 @@ def capture(out_dir, config: Config = Config(), timeout: float = 60.0, log=None)
                 wait_for_data(board.url, config.epochs, timeout)
                 shots = take_shots(board.url, config.window, timeout, say)
         manifest = write_images(staging, shots, config, time.perf_counter() - started)
+        check_replaceable(out_dir)  # again: nothing of the user's came in during the capture
     say(f"{len(shots)} images in {out_dir}")
     return manifest
 
 
+class NotACapture(ValueError):
+    """The output directory holds something an earlier capture did not write."""
+
+
 def check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace a directory that holds anything but an earlier capture."""
+    """Refuse to replace a directory unless it is empty or an earlier capture made it: its
+    manifest says so, and every entry is a plain file that manifest lists (or the manifest)."""
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
-        raise ValueError(f"{str(out_dir)!r} is not a directory")
-    foreign = [p.name for p in out_dir.iterdir() if p.suffix != ".png" and p.name != MANIFEST]
+        raise NotACapture(f"{str(out_dir)!r} is not a directory")
+    ours = set(capture_entries(out_dir / MANIFEST))
+    foreign = sorted(
+        p.name for p in out_dir.iterdir() if p.name not in ours or p.is_symlink() or not p.is_file()
+    )
     if foreign:
-        raise ValueError(
+        raise NotACapture(
             f"{str(out_dir)!r} holds {foreign[0]!r}, which screenshots did not write: "
-            "give a new directory or one made by an earlier capture"
+            "give a new or empty directory, or one made by an earlier capture"
         )
+
+
+def capture_entries(manifest: Path) -> list[str]:
+    """What an earlier capture wrote, as its `manifest` lists it (and the manifest); none
+    if that file is not such a manifest."""
+    try:
+        small = manifest.is_file() and manifest.stat().st_size <= 1_000_000  # ours: ~2 KB
+        recorded = json.loads(manifest.read_text()) if small else {}
+        if recorded["made_by"] == MADE_BY:
+            return [MANIFEST, *(str(image["file"]) for image in recorded["images"])]
+    except (OSError, ValueError, LookupError, TypeError):
+        pass
+    return []
 
 
 def train_both(config: Config, logroot: Path) -> None:

@@ -17,6 +17,7 @@ import inspect
 import re
 
 import latex2mathml.converter
+from gpu_figures import gpu_facts
 
 PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\$\$\n(?P<tex>.*?)\n[ \t]*\$\$[ \t]*$", re.S | re.M)
@@ -79,6 +80,7 @@ def computed_facts(config) -> dict[str, str]:
         **{name: f"{value:g}" for name, value in adam_defaults(Adam).items()},
         "cell_lines": str(code_lines(section(inspect.getsource(lowlevel), "cell"))),
         "repeats": str(REPEATS),
+        **gpu_facts(),  # recorded once on a GPU machine, not computed here
     }
 
 

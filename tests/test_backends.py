@@ -297,3 +297,51 @@ def test_unknown_backends_are_usage_errors(capfd):
     assert "unknown backend 'theano': choose from tensorflow, jax, torch" in capfd.readouterr().err
     with pytest.raises(ValueError, match="unknown backend 'cntk'"):
         backends.check_backend("cntk")
+
+
+@pytest.fixture
+def without_tensorflow(tmp_path) -> dict[str, str]:
+    """An environment whose Python cannot import TensorFlow, as on a machine without it
+    (the GPU machines the GPU figures were recorded on have JAX and PyTorch only)."""
+    shadow = tmp_path / "no-tensorflow"
+    shadow.mkdir()
+    (shadow / "tensorflow.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n"
+    )
+    path = os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+@SLOW
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_cli_trains_on_jax_and_torch_without_tensorflow(without_tensorflow, backend, tmp_path):
+    result = alphabet_tutorial(
+        "train",
+        "--impl",
+        "keras",
+        "--backend",
+        backend,
+        *CHEAP,
+        "--save",
+        str(tmp_path / "w.npz"),
+        env=without_tensorflow,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "keras: " in result.stdout and "weights saved to" in result.stdout
+    # Logging is refused before training, in one line: Keras writes its logs with TensorFlow.
+    logdir = tmp_path / "runs"
+    refused = alphabet_tutorial(
+        "train",
+        "--impl",
+        "keras",
+        "--backend",
+        backend,
+        *CHEAP,
+        "--logdir",
+        str(logdir),
+        env=without_tensorflow,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip().count("\n") == 0, refused.stderr
+    assert "--logdir" in refused.stderr and "TensorFlow" in refused.stderr
+    assert not logdir.exists()

@@ -3,13 +3,13 @@ with an exception (library) or exit status 2 and one line (CLI) that names the p
 before any work is done and with nothing written.
 """
 
-import errno
 import io
 import json
 import os
 import re
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -18,8 +18,7 @@ import pytest
 
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
-from alphabet_tutorial.evaluation import predict_next
-from alphabet_tutorial.outputs import removed_on_failure
+from alphabet_tutorial.evaluation import predict_next, score
 from alphabet_tutorial.task import decode, encode_prompt, windows
 from alphabet_tutorial.weights import WEIGHT_NAMES, load_weights, save_weights, weight_shapes
 
@@ -48,7 +47,12 @@ LIBRARY_CASES = {  # id -> (call, exception, message pattern)
     "window-five-on-a-window-three-model": (
         lambda: predict_next(WindowThreeModel(), "abcde", Config(window=5)),
         ValueError,
-        "reads windows of 3 letters but the config says 5",
+        "the model was built for window=3 but the config says window=5",
+    ),
+    "score-with-window-five-on-a-window-three-model": (
+        lambda: score(WindowThreeModel(), Config(window=5)),
+        ValueError,
+        "the model was built for window=3 but the config says window=5",
     ),
     "predict-without-a-config": (
         lambda: predict_next(WindowThreeModel(), "abc", None),
@@ -149,6 +153,25 @@ def npy_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
+def npy_header(shape, dtype="<f4") -> bytes:
+    """The .npy header of an array, without its data."""
+    buffer = io.BytesIO()
+    header = {"descr": dtype, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def npz_members(path, **members: bytes) -> None:
+    """A good weights file (units=4) with some members replaced or added, deflated."""
+    weights_file(path)
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    contents.update({f"{name}.npy": data for name, data in members.items()})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
 WEIGHT_FILES = {  # id -> (write the file at path, message pattern)
     "random-bytes": (
         lambda p: p.write_bytes(np.random.default_rng(1).bytes(4096)),
@@ -162,7 +185,35 @@ WEIGHT_FILES = {  # id -> (write the file at path, message pattern)
     ),
     "object-array": (
         lambda p: weights_file(p, with_array(4, np.array([object()] * 26, dtype=object))),
-        "its array 'dense_bias' is unreadable",
+        "dense_bias must hold real numbers, got dtype object",
+    ),
+    "huge-declared-shape": (  # 3.64 TiB declared, 4 bytes given
+        lambda p: npz_members(p, lstm_kernel=npy_header((10**6, 10**6)) + bytes(4)),
+        r"lstm_kernel has shape \(1000000, 1000000\), but units=4 needs \(26, 16\)",
+    ),
+    "more-bytes-than-its-header-declares": (  # 100 MB that deflate to 100 kB
+        lambda p: npz_members(p, lstm_bias=npy_header((16,)) + bytes(10**8)),
+        "its array 'lstm_bias' takes 100000128 bytes, but its header declares 192",
+    ),
+    "npy-version-3": (
+        lambda p: npz_members(p, dense_bias=b"\x93NUMPY\x03\x00" + bytes(200)),
+        r"its array 'dense_bias' has .npy version \(3, 0\), not 1.0 or 2.0",
+    ),
+    "huge-metadata": (
+        lambda p: npz_members(p, meta=npy_bytes(np.array("x" * 10**6))),
+        "metadata takes",
+    ),
+    "a-seventh-member": (
+        lambda p: npz_members(p, extra=npy_bytes(np.zeros(3))),
+        "it holds 7 members; a weights file holds 6",
+    ),
+    "units-beyond-what-a-file-may-hold": (
+        lambda p: weights_file(p, config=Config(units=10**5).as_dict()),
+        r"units=100000 needs 320\d+ bytes of arrays, more than a weights file may hold",
+    ),
+    "float64-beyond-float32": (
+        lambda p: weights_file(p, with_array(4, np.full(26, 1e300))),
+        "dense_bias holds values beyond float32's range",
     ),
     "nan": (
         lambda p: weights_file(p, with_array(0, np.full((26, 16), np.nan, np.float32))),
@@ -202,6 +253,26 @@ def test_weights_file_is_refused_naming_file_and_problem(tmp_path, write, patter
     assert "pickle" not in message and "unsafe" not in message and "\n" not in message
 
 
+def test_crafted_weights_files_are_refused_before_their_arrays_are_read(tmp_path):
+    crafted = {
+        "huge.npz": {"lstm_kernel": npy_header((10**6, 10**6)) + bytes(4)},  # 3.64 TiB declared
+        "bomb.npz": {"dense_kernel": npy_header((4, 26), "<f8") + bytes(10**8)},  # 100 MB
+        "meta.npz": {"meta": npy_bytes(np.array("x" * 10**7))},  # 40 MB of metadata
+    }
+    for name, members in crafted.items():
+        npz_members(tmp_path / name, **members)
+        assert (tmp_path / name).stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        for name in crafted:
+            with pytest.raises(ValueError, match=name):
+                load_weights(tmp_path / name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak} bytes allocated to refuse them"
+
+
 # --- the command line -----------------------------------------------------------------
 
 
@@ -221,9 +292,37 @@ def bad_weights(path):
     weights_file(path, with_array(0, np.full((26, 16), np.nan, np.float32)))
 
 
+# Folders of the user's that `screenshots --out` must not replace: name -> {entry: bytes, a
+# manifest (dict or text), or None for a folder}. Only a capture's own files are replaced.
+CAPTURE = {"made_by": "alphabet-tutorial screenshots", "images": [{"file": "scalars.png"}]}
+USER_FOLDERS = {
+    "photos": {"beach.png": b"png", "dog.png": b"png"},  # no manifest
+    "holiday": {"manifest.json": CAPTURE, "scalars.png": b"png", "holiday.png": None},
+    "unlisted": {"manifest.json": CAPTURE, "scalars.png": b"png", "mine.png": b"png"},
+    "other-manifest": {"manifest.json": {**CAPTURE, "made_by": "me"}, "scalars.png": b"png"},
+    "broken-manifest": {"manifest.json": "{", "scalars.png": b"png"},
+}
+
+
+def make_user_folders(root: Path) -> None:
+    for folder, entries in USER_FOLDERS.items():
+        for name, content in entries.items():
+            path = root / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if content is None:
+                path.mkdir()
+                (path / "sea.jpg").write_bytes(b"jpg")
+            elif isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content if isinstance(content, str) else json.dumps(content))
+
+
 # The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
 # names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
-# random bytes `random.npz` and weights with NaN in them `nan.npz`.
+# random bytes `random.npz`, weights with NaN in them `nan.npz`, weights whose header
+# declares 3.64 TiB `huge.npz`, float64 weights beyond float32's range `float64.npz`, good
+# weights of the Keras model `keras.npz`, and the USER_FOLDERS.
 CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
 
 
@@ -235,6 +334,10 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     (tmp_path / "dir.npz").mkdir()
     (tmp_path / "random.npz").write_bytes(np.random.default_rng(2).bytes(1000))
     bad_weights(tmp_path / "nan.npz")
+    npz_members(tmp_path / "huge.npz", lstm_kernel=npy_header((10**6, 10**6)) + bytes(4))
+    weights_file(tmp_path / "float64.npz", with_array(4, np.full(26, 1e300)))
+    weights_file(tmp_path / "keras.npz")
+    make_user_folders(tmp_path)
     before = sorted(tmp_path.rglob("*"))
     status = main(argv.format(tmp=tmp_path).split())
     out, err = capsys.readouterr()
@@ -243,6 +346,21 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     assert named.format(tmp=tmp_path) in err
     assert "pickle" not in err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, nothing half-written
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("impl", ["lowlevel", "keras"])
+def test_a_run_whose_loss_becomes_nan_stops_at_that_epoch_and_saves_nothing(capsys, tmp_path, impl):
+    argv = ["train", "--impl", impl, "--units", "4", "--epochs", "50", "--learning-rate", "1e37"]
+    status = main([*argv, "--save", str(tmp_path / "w.npz")])
+    err = capsys.readouterr().err
+    assert status == 2
+    last = err.splitlines()[-1]
+    assert re.fullmatch(
+        "alphabet-tutorial: error: loss became (NaN|infinite) at epoch 1: lower the learning rate",
+        last,
+    ), last
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- a read-only and a full file system, for real (tmpfs in a mount namespace) ---------
@@ -275,7 +393,7 @@ FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "alphabet-tu
 
 
 @pytest.mark.slow
-def test_read_only_and_full_file_systems_give_one_line_and_leave_no_file(tmp_path):
+def test_read_only_and_full_file_systems_give_one_line_and_no_half_written_weights(tmp_path):
     if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
         if os.environ.get("CI"):
             pytest.fail("CI runs as root: unshare -m must work there")
@@ -296,7 +414,11 @@ def test_read_only_and_full_file_systems_give_one_line_and_leave_no_file(tmp_pat
     *lines, files = result.stdout.strip().split("\n", len(FILESYSTEM_CASES))
     for (argv, status, message), line in zip(FILESYSTEM_CASES, lines, strict=True):
         assert json.loads(line) == [status, [line_of(message.format(**paths), line)]], argv
-    assert files.split() == [f"{paths['full']}/filler"]  # no weights file, no event file
+    filler, kept = sorted(files.split())  # no weights file; the failed run's event file stays
+    assert (filler, Path(kept).parent) == (
+        f"{paths['full']}/filler",
+        paths["full"] / "logs/lowlevel/train",
+    )
 
 
 def line_of(expected: str, output: str) -> str:
@@ -304,25 +426,3 @@ def line_of(expected: str, output: str) -> str:
     (last,) = json.loads(output)[1]
     prefix = f"alphabet-tutorial: error: {expected}"
     return last if last.startswith(prefix) else f"{last!r} does not start with {prefix!r}"
-
-
-def test_a_failed_run_removes_what_it_wrote_under_the_log_directory_and_nothing_else(tmp_path):
-    logs, old = tmp_path / "logs", tmp_path / "logs" / "old"
-    old.mkdir(parents=True)
-    (old / "events").write_text("an earlier run")
-    with pytest.raises(OSError, match="No space"):
-        with removed_on_failure(logs):
-            (logs / "new").mkdir()
-            (logs / "new" / "events").write_text("half")
-            (old / "more").write_text("half")
-            raise OSError(errno.ENOSPC, "No space left on device")
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "logs",
-        "logs/old",
-        "logs/old/events",
-    ]
-    with pytest.raises(KeyboardInterrupt):  # Ctrl-C, SIGTERM: the directories it made go too
-        with removed_on_failure(tmp_path / "made" / "here"):
-            (tmp_path / "made" / "here").mkdir(parents=True)
-            raise KeyboardInterrupt
-    assert not (tmp_path / "made").exists()

@@ -1,6 +1,7 @@
 """The `alphabet-tutorial` command: each subcommand, and one-line errors with status 2."""
 
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -126,6 +127,9 @@ def test_predict_and_evaluate_read_a_weights_file(capsys, lowlevel_weights):
     status, out, _ = run(capsys, "evaluate", "--load", str(lowlevel_weights))
     assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")
 
+    status, out, _ = run(capsys, "evaluate", "--impl", "lowlevel", "--load", str(lowlevel_weights))
+    assert status == 0 and out.startswith("accuracy on all 23 windows: 100.0%")  # no contradiction
+
 
 @pytest.mark.slow
 def test_predict_trains_keras_when_no_weights_are_given(capsys):
@@ -137,6 +141,9 @@ def test_predict_trains_keras_when_no_weights_are_given(capsys):
     assert re.fullmatch(r"ABC -> [a-z]", lines[0]) and len(lines) == 4
     assert lines[0][-1] == lines[1].split()[0]  # the most likely candidate
     assert err.startswith("keras ") and "1/1" in err  # the progress bar of its training
+
+    status, _, err = run(capsys, "predict", "ABC", "--epochs", "1", "--train-size", "64")
+    assert status == 0 and err.startswith("keras ")  # Keras, when no --impl is given
 
 
 def test_predict_warns_about_a_window_the_task_never_has(capsys, lowlevel_weights):
@@ -381,3 +388,76 @@ def test_screenshots_stopped_with_chromium_running_leave_no_process_and_no_file(
     left = sorted(str(p.relative_to(temporary)) for p in temporary.rglob("*"))
     assert left == []  # logs, TensorBoard's files, Chromium's profile, autograph files
     assert list(out.iterdir()) == []  # no staging directory beside --out
+
+
+# --- logs: a stopped run keeps its own, and never touches another run's ---------------
+
+
+def logged_epochs(directory: Path) -> list[int]:
+    """The steps of every `epoch_loss` TensorBoard can read in `directory`'s event files."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    return [
+        event.step
+        for path in sorted(directory.glob("events.out.tfevents.*"))
+        for event in EventFileLoader(str(path)).Load()
+        for value in event.summary.value
+        if value.tag == "epoch_loss"
+    ]
+
+
+@pytest.mark.slow  # two processes that each import TensorFlow: about 10 s on 2 cores
+def test_ctrl_c_keeps_the_run_s_logs_and_another_run_s_beside_them(tmp_path):
+    """One `train` runs on, another finishes beside it in the same --logdir, then Ctrl-C
+    stops the first: the finished run's files are untouched and the stopped run's epochs
+    stay readable."""
+    logs = tmp_path / "runs"
+    options = ["--logdir", str(logs), "--units", "4", "--train-size", "64"]
+    endless = ["train", "--impl", "lowlevel", "--epochs", "100000000", *options]
+    with subprocess.Popen(
+        [sys.executable, "-m", "alphabet_tutorial", *endless],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as running:
+        try:
+            finished = alphabet_tutorial("train", "--impl", "keras", "--epochs", "2", *options)
+            assert finished.returncode == 0, finished.stderr
+            keras_files = {p: p.read_bytes() for p in (logs / "keras").rglob("*") if p.is_file()}
+            assert len(logged_epochs(logs / "keras" / "train")) == 2
+            deadline = time.monotonic() + 60
+            while len(logged_epochs(logs / "lowlevel" / "train")) < 3:  # flushed to the file
+                assert running.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+            seen = len(logged_epochs(logs / "lowlevel" / "train"))
+        finally:
+            running.send_signal(signal.SIGINT)
+            _, err = running.communicate(timeout=60)
+    assert running.returncode == 128 + signal.SIGINT, err
+    assert err.decode().splitlines()[-1] == "alphabet-tutorial: stopped by SIGINT"
+    assert {p: p.read_bytes() for p in (logs / "keras").rglob("*") if p.is_file()} == keras_files
+    steps = logged_epochs(logs / "lowlevel" / "train")
+    assert steps == list(range(len(steps))) and len(steps) >= seen
+    print(f"the stopped run kept {len(steps)} epochs ({seen} readable before the stop)")
+
+
+def test_a_failed_run_keeps_the_epochs_it_logged_and_the_files_it_found(
+    capsys, tmp_path, monkeypatch
+):
+    """A disk that fills up at the third epoch: one line and status 1; the run's logs keep
+    the three epochs logged by then, and an earlier run's file is untouched."""
+    from alphabet_tutorial.progress import ProgressBar
+
+    earlier = tmp_path / "logs" / "keras" / "train" / "events.out.tfevents.1.earlier"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"an earlier run")
+
+    def update(self, epoch, *metrics):
+        if epoch == 3:  # after the third epoch is logged
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ProgressBar, "update", update)
+    small = ("--impl", "lowlevel", "--epochs", "5", "--units", "4")
+    status, out, err = run(capsys, "train", *small, "--logdir", str(tmp_path / "logs"))
+    assert (status, out, err) == (1, "", "alphabet-tutorial: error: No space left on device\n")
+    assert earlier.read_bytes() == b"an earlier run"
+    assert logged_epochs(tmp_path / "logs" / "lowlevel" / "train") == [0, 1, 2]

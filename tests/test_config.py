@@ -4,6 +4,7 @@ import dataclasses
 import math
 import re
 
+import numpy as np
 import pytest
 
 from alphabet_tutorial import Config
@@ -72,6 +73,8 @@ BAD_VALUES = [
     ("learning_rate", math.inf),
     ("learning_rate", "0.01"),
     ("learning_rate", True),
+    ("learning_rate", np.bool_(True)),
+    ("learning_rate", 1e300),  # beyond float32, which both models compute in
     ("seed", -1),
     ("seed", 1.5),
     ("seed", "7"),
@@ -93,6 +96,14 @@ def test_bad_field_raises_value_error_naming_field_and_value(field, value):
 def test_replace_validates_the_changed_field(field, value):
     with pytest.raises(ValueError, match=re.escape(field)):
         Config().replace(**{field: value})
+
+
+def test_numpy_reals_are_accepted_as_plain_python_numbers():
+    config = Config(learning_rate=np.float32(0.25), units=np.int16(8))
+    assert (config.learning_rate, config.units) == (0.25, 8)
+    assert type(config.learning_rate) is float and type(config.units) is int
+    assert Config(learning_rate=np.int64(1)).learning_rate == 1
+    assert Config(learning_rate=np.float64(3.4e38)).learning_rate == 3.4e38
 
 
 def test_unknown_field_is_a_type_error():

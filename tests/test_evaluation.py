@@ -39,6 +39,32 @@ def test_score_of_trained_models_is_perfect(trained_lowlevel, trained_keras, con
         assert loss < 0.05
 
 
+@pytest.mark.parametrize("field", ["window", "units"])
+def test_every_function_given_a_model_and_a_config_refuses_a_mismatch(field):
+    from alphabet_tutorial import lowlevel
+    from alphabet_tutorial.distribute import evaluate_keras
+    from alphabet_tutorial.keras_model import build_sequential
+
+    built, other = Config(units=4), Config(units=4).replace(**{field: 5})
+    model = lowlevel.LowLevelLSTM(built)
+    step = lowlevel.make_train_step(model, lowlevel.Adam(model.trainable_variables, 0.01))
+    keras_net = build_sequential(built)
+    calls = {
+        "score": lambda: score(model, other),
+        "score (Keras)": lambda: score(keras_net, other),
+        "predict_next": lambda: predict_next(model, "abcde", other),
+        "lowlevel.fit": lambda: lowlevel.fit(model, step, other),
+        "evaluate_keras": lambda: evaluate_keras(keras_net, other, replicas=1),
+    }
+    expected = (
+        f"the model was built for {field}={getattr(built, field)} but the config says {field}=5"
+    )
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=expected):
+            call()
+            pytest.fail(f"{name} accepted the config")
+
+
 def test_predict_next_gives_d_after_abc_and_reads_only_the_last_window(trained_lowlevel, config):
     model, _ = trained_lowlevel
     assert predict_next(model, "abc", config)[0][0] == "d"

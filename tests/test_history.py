@@ -1,8 +1,11 @@
 """The per-epoch history of a training run."""
 
-import numpy as np
+import math
 
-from alphabet_tutorial.history import History
+import numpy as np
+import pytest
+
+from alphabet_tutorial.history import Diverged, History
 
 
 def history_of(eval_accuracy) -> History:
@@ -27,3 +30,12 @@ def test_history_records_floats_and_sums_seconds():
     assert history.eval_accuracy == [0.5, 1.0]
     assert all(type(value) is float for value in history.loss + history.accuracy)
     assert history.train_seconds == 1.0
+
+
+@pytest.mark.parametrize(("loss", "became"), [(math.nan, "NaN"), (-math.inf, "infinite")])
+def test_a_loss_that_is_no_number_stops_the_run_at_its_epoch(loss, became):
+    history = history_of([0.5, 0.6])
+    with pytest.raises(Diverged, match=f"loss became {became} at epoch 3: lower the learning rate"):
+        history.record(loss, 0.1, 0.1, 0.5)
+    assert len(history.loss) == len(history.eval_accuracy) == 2
+    assert isinstance(Diverged("x"), ValueError)

@@ -66,6 +66,19 @@ def test_initial_weights_come_from_the_seed():
     assert not np.array_equal(first[0], other[0])
 
 
+@pytest.mark.parametrize("build", [keras_model.build_sequential, keras_model.build_functional])
+@pytest.mark.parametrize("field", ["window", "units"])
+def test_train_refuses_a_model_built_from_another_config(build, field):
+    model = build(SMALL)
+    config = SMALL.replace(epochs=1, **{field: getattr(SMALL, field) + 1})
+    before = [weight.copy() for weight in model.get_weights()]
+    expected = f"built for {field}={getattr(SMALL, field)} but the config says {field}="
+    with pytest.raises(ValueError, match=expected):
+        keras_model.train(config, model=model)
+    for weight, old in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(weight, old)  # not trained
+
+
 def test_history_matches_what_keras_recorded(trained_keras):
     model, history = trained_keras
     np.testing.assert_allclose(history.loss, model.history.history["loss"], rtol=1e-6)

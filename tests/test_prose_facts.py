@@ -62,7 +62,10 @@ def test_the_changed_config_changes_the_facts_it_should():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
 def test_no_chapter_states_a_number_of_the_old_config(chapter):
     old, new = facts.facts(Config()), facts.facts(CHANGED)
-    text = checked_text(facts.render(chapter.read_text(encoding="utf-8"), new))
+    # The GPU figures are a record of fixed sizes, not facts of the config: left out here
+    # (tests/test_gpu_figures.py checks that the record's tutorial size is Config()'s).
+    shown = {name: "" if name.startswith("gpu_") else value for name, value in new.items()}
+    text = checked_text(facts.render(chapter.read_text(encoding="utf-8"), shown))
     found = {
         f"{name}={value}": hits
         for name, value in stale_values(old, new).items()

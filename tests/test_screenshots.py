@@ -8,12 +8,15 @@ import os
 import resource
 import socket
 import time
+from contextlib import nullcontext
 from importlib import metadata
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageStat
 
 from alphabet_tutorial import Config, atomic, browser, screenshots, tensorboard, tensorboard_ui
+from alphabet_tutorial.images import MADE_BY, MANIFEST
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
 EXPECTED_RUNS = {  # image -> the runs it must show
@@ -57,8 +60,10 @@ CAPTURE_CONFIG = Config(epochs=4, train_size=128)
 
 @pytest.fixture(scope="module")
 def captured(tmp_path_factory, chromium):
-    """(output directory, manifest, seconds the capture() call took) of one real capture."""
+    """(output directory, manifest, seconds the capture() call took) of one real capture,
+    made over an earlier capture's directory (which it replaces)."""
     out_dir = tmp_path_factory.mktemp("docs") / "tensorboard"
+    earlier_capture(out_dir, "stale.png")
     started = time.perf_counter()
     manifest = screenshots.capture(out_dir, CAPTURE_CONFIG)
     return out_dir, manifest, time.perf_counter() - started
@@ -311,10 +316,18 @@ def test_failed_capture_leaves_no_output_directory(tmp_path, failing_training):
     assert list(tmp_path.iterdir()) == []  # neither the directory nor a staging one
 
 
+def earlier_capture(out_dir, *files: str) -> None:
+    """A directory as an earlier capture leaves it: its images and the manifest listing them."""
+    out_dir.mkdir(parents=True)
+    for name in files:
+        (out_dir / name).write_bytes(b"previous")
+    images = [{"file": name} for name in files]
+    (out_dir / MANIFEST).write_text(json.dumps({"made_by": MADE_BY, "images": images}))
+
+
 def test_failed_capture_keeps_the_previous_images(tmp_path, failing_training):
     out_dir = tmp_path / "tensorboard"
-    out_dir.mkdir()
-    (out_dir / "scalars.png").write_bytes(b"previous")
+    earlier_capture(out_dir, "scalars.png")
     with pytest.raises(RuntimeError, match="training failed"):
         screenshots.capture(out_dir)
     assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
@@ -329,11 +342,49 @@ def test_capture_without_chromium_fails_before_training(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_capture_refuses_a_directory_holding_other_files(tmp_path, failing_training):
-    (tmp_path / "notes.md").write_text("mine")
-    with pytest.raises(ValueError, match="holds 'notes.md', which screenshots did not write"):
-        screenshots.capture(tmp_path)
-    assert (tmp_path / "notes.md").read_text() == "mine"
+@pytest.mark.parametrize(
+    ("mine", "named"),
+    [("notes.md", "notes.md"), ("beach.png", "beach.png"), ("holiday.png/sea.jpg", "holiday.png")],
+)
+def test_capture_refuses_a_directory_holding_other_files(tmp_path, failing_training, mine, named):
+    """The user's notes, pictures, a folder named like a picture: refused before training
+    (which would fail here), whether or not an earlier capture's manifest is beside them."""
+    for manifest in (False, True):
+        out_dir = tmp_path / f"with-manifest-{manifest}"
+        earlier_capture(out_dir, *(["scalars.png"] if manifest else []))
+        if not manifest:
+            (out_dir / MANIFEST).unlink()
+        (out_dir / mine).parent.mkdir(exist_ok=True)
+        (out_dir / mine).write_text("mine")
+        with pytest.raises(ValueError, match=f"holds '{named}', which screenshots did not write"):
+            screenshots.capture(out_dir)
+        assert (out_dir / mine).read_text() == "mine"
+
+
+def test_an_empty_directory_or_an_earlier_capture_may_be_replaced(tmp_path):
+    screenshots.check_replaceable(tmp_path)  # empty: nothing to lose
+    earlier_capture(tmp_path / "shots", "scalars.png", "histograms.png")
+    (tmp_path / "shots" / "histograms.png").unlink()  # listed, gone: still a capture
+    screenshots.check_replaceable(tmp_path / "shots")
+
+
+def test_a_file_that_came_into_the_directory_during_the_capture_is_kept(tmp_path, monkeypatch):
+    """The capture checks the directory again just before the swap: a file the user saved
+    there meanwhile (here, during training) stops it, and nothing is replaced."""
+    out_dir = tmp_path / "tensorboard"
+    earlier_capture(out_dir, "scalars.png")
+    monkeypatch.setattr(screenshots, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(
+        screenshots, "train_both", lambda *_: (out_dir / "mine.txt").write_text("x")
+    )
+    board = SimpleNamespace(url="http://127.0.0.1:9/", pid=0)  # never asked: no shots
+    monkeypatch.setattr(screenshots, "TensorBoardServer", lambda *_, **__: nullcontext(board))
+    monkeypatch.setattr(screenshots, "wait_for_data", lambda *_: None)
+    monkeypatch.setattr(screenshots, "take_shots", lambda *_: [])
+    with pytest.raises(screenshots.NotACapture, match="holds 'mine.txt', which screenshots did"):
+        screenshots.capture(out_dir)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tensorboard"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [MANIFEST, "mine.txt", "scalars.png"]
 
 
 def test_new_images_replace_the_old_directory_as_a_whole(tmp_path):

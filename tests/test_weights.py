@@ -128,6 +128,23 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
+def test_save_through_a_link_replaces_its_target_keeping_the_link_and_the_mode(tmp_path):
+    """`train --save best.npz` where best.npz links to a shared 0644 file: the link stays,
+    the file behind it holds the new weights, readable by others as before."""
+    model = LowLevelLSTM(Config(units=4))
+    shared = tmp_path / "shared" / "model.npz"
+    shared.parent.mkdir()
+    shared.write_bytes(b"old")
+    shared.chmod(0o644)
+    (tmp_path / "best.npz").symlink_to(shared)
+    save_weights(tmp_path / "best.npz", model.get_weights(), model.config, "lowlevel")
+    assert (tmp_path / "best.npz").is_symlink() and load_weights(shared)[2] == "lowlevel"
+    assert (shared.stat().st_mode & 0o777, [p.name for p in shared.parent.iterdir()]) == (
+        0o644,
+        ["model.npz"],
+    )
+
+
 def test_save_with_the_wrong_number_of_arrays_is_rejected(tmp_path):
     model = LowLevelLSTM(Config(units=4))
     with pytest.raises(ValueError, match=r"expected 5 arrays \(lstm_kernel, .*\), got 4"):

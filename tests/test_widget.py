@@ -3,6 +3,7 @@ and the widget on the built site, driven in headless Chromium on loopback."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib.util
 import io
@@ -10,6 +11,7 @@ import json
 import os
 import re
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,10 +21,10 @@ import pytest
 from mkdocs.exceptions import PluginError
 from test_site_browser import AXE, axe_violations, describe
 
-from alphabet_tutorial import __version__, cli, impls
+from alphabet_tutorial import Config, __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
-from alphabet_tutorial.weights import save_weights
+from alphabet_tutorial.weights import save_weights, weight_shapes
 from alphabet_tutorial.widget import arrays_of, asset, publish, to_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,12 +82,17 @@ def test_asset_refuses_what_a_weights_file_refuses(trained_keras, config):
         asset(weights, config, "numpy")
 
 
-def test_the_build_writes_the_published_asset_and_fails_without_one(
-    trained_keras, config, tmp_path
-):
+def widget_hook():
     spec = importlib.util.spec_from_file_location("widget_hook", REPO / "hooks" / "widget.py")
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
+    return hook
+
+
+def test_the_build_writes_the_published_asset_and_fails_without_one(
+    trained_keras, config, tmp_path
+):
+    hook = widget_hook()
     hook.on_pre_build({})
     with pytest.raises(PluginError, match="no page published a trained model"):
         hook.on_post_build({"site_dir": str(tmp_path)})
@@ -164,6 +171,128 @@ def test_refusals_and_notes_are_the_command_lines(context, trained_lowlevel, con
         else:
             assert status == 0 and stdout.startswith(f"{text} -> {answer['ranked'][0]['letter']}")
             assert stderr == (answer["note"] or ""), f"{text!r}"
+
+
+# --- a weights.json that is not what the build writes ---------------------------------
+
+ORIGIN = "http://127.0.0.1:9"  # never reached: the page routes every request it makes
+
+
+def tampered(change) -> str:
+    """weights.json of a small model (units=4), changed by `change(data)`, as JSON text."""
+    config = Config(units=4)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=shape).astype(np.float32) for shape in weight_shapes(config)]
+    data = asset(weights, config, "keras")
+    change(data)
+    return to_json(data)
+
+
+def setting(path: str, value):
+    """A change that sets data[key][key]... at `path` (keys joined by dots)."""
+
+    def change(data):
+        *parents, last = path.split(".")
+        for key in parents:
+            data = data[key]
+        data[last] = value
+
+    return change
+
+
+def float32_text(values) -> str:
+    return base64.b64encode(np.asarray(values, "<f4").tobytes()).decode()
+
+
+TAMPERED = {  # id -> (weights.json text, what the widget's status says after "weights.json: ")
+    "arrays-for-another-config": (
+        tampered(setting("config.units", 8)),
+        "lstm_kernel has shape (26, 16), but units=8 needs (26, 32)",
+    ),
+    "nan": (
+        tampered(setting("arrays.lstm_bias.float32", float32_text([np.nan] * 16))),
+        "lstm_bias holds non-finite values (NaN or infinity)",
+    ),
+    "infinity": (
+        tampered(setting("arrays.dense_bias.float32", float32_text([np.inf] * 26))),
+        "dense_bias holds non-finite values (NaN or infinity)",
+    ),
+    "huge-declared-shape": (  # decoded as declared, it blocked the tab for seconds
+        tampered(setting("arrays.lstm_recurrent_kernel.shape", [10**8, 16])),
+        "lstm_recurrent_kernel has shape (100000000, 16), but units=4 needs (4, 16)",
+    ),
+    "huge-units": (
+        tampered(setting("config.units", 10**6)),
+        "units must be a whole number from 1 to 512 (the largest model the widget runs), "
+        "got 1000000",
+    ),
+    "fewer-values-than-the-shape": (
+        tampered(setting("arrays.dense_kernel.float32", float32_text(np.zeros(100)))),
+        "dense_kernel holds 400 bytes, but shape (4, 26) needs 416",
+    ),
+    "not-base64": (
+        tampered(setting("arrays.dense_bias.float32", "!" * 140)),
+        "dense_bias is not base64 text",
+    ),
+    "missing-array": (
+        tampered(lambda data: data["arrays"].pop("dense_bias")),
+        "it has no array dense_bias",
+    ),
+    "missing-config": (tampered(lambda data: data.pop("config")), "it has no config"),
+    "window-as-text": (
+        tampered(setting("config.window", "3")),
+        'window must be a whole number from 1 to 25, got "3"',
+    ),
+    "wrap-missing": (
+        tampered(lambda data: data["config"].pop("wrap")),
+        "wrap must be true or false, got undefined",
+    ),
+    "not-json": ("<!doctype html><title>Not found</title>", "it is not JSON"),
+    "larger-than-any-model-the-widget-runs": (
+        " " * 9_000_000,
+        "it holds 9000000 characters, more than the 8000000 a model the widget runs takes",
+    ),
+    "a-list": ("[1, 2, 3]", "it has no config"),
+}
+
+
+@pytest.mark.parametrize(("text", "message"), TAMPERED.values(), ids=TAMPERED)
+def test_a_tampered_weights_file_is_named_in_the_widget_at_once(context, text, message):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def serve(route):
+        name = route.request.url.rsplit("/", 1)[-1]
+        if name == "weights.json":
+            route.fulfill(body=text, content_type="application/json")
+        else:
+            route.fulfill(path=WIDGET / name)
+
+    form = widget_hook().FORM
+    html = f'<!doctype html><html lang="en"><title>w</title>{form}<script src="widget/loader.js">'
+    page.route(f"{ORIGIN}/widget/*", serve)
+    page.route(f"{ORIGIN}/", lambda route: route.fulfill(body=html + "</script>"))
+    arrived: list[float] = []  # when weights.json had come in full
+    page.on(
+        "requestfinished",
+        lambda request: arrived.append(time.perf_counter()) if "weights" in request.url else None,
+    )
+    page.goto(f"{ORIGIN}/")
+    status = page.locator(".next-letter__status")
+    waiting = "The model loads"  # the status until the widget has loaded, or failed to
+    page.wait_for_function(
+        "(waiting) => !document.querySelector('.next-letter__status').textContent"
+        ".startsWith(waiting)",
+        arg=waiting,
+        timeout=10_000,
+    )
+    seconds = time.perf_counter() - arrived[0]
+    assert status.text_content() == f"The model did not load: weights.json: {message}"
+    assert page.locator(".next-letter--error").count() == 1  # marked as an error
+    assert page.locator(".next-letter__chart li").count() == 0
+    assert not errors, f"JavaScript errors: {errors}"
+    assert seconds < 1, f"{seconds:.1f} s from its arrival to the refusal"
 
 
 # --- the widget on the built site ------------------------------------------------------

@@ -5,7 +5,7 @@
 (() => {
   const base = new URL(".", document.currentScript.src);
   let scripts = null;  // lstm.js then widget.js, loaded once for every page
-  let weights = null;  // the parsed weights.json, fetched again only after a failure
+  let weights = null;  // the text of weights.json, fetched again only after a failed fetch
   let observer = null;
 
   function script(name) {
@@ -29,17 +29,18 @@
     if (!weights) {
       weights = fetch(new URL("weights.json", base)).then((response) => {
         if (!response.ok) throw new Error(`weights.json: HTTP ${response.status}`);
-        return response.json();
+        return response.text();  // parsed once widget.js has loaded: NextLetterWidget.parse
       });
       weights.catch(() => { weights = null; });  // the next page with a widget tries again
     }
-    return Promise.all([weights, scripts]).then(([asset]) => asset);
+    return Promise.all([weights, scripts]).then(([text]) => NextLetterWidget.parse(text));
   }
 
   function start(root) {
     load()
       .then((asset) => NextLetterWidget.mount(root, asset))
-      .catch((error) => {
+      .catch((error) => {  // a model that did not arrive, or a weights.json that is not one
+        root.classList.add("next-letter--error");
         root.querySelector(".next-letter__status").textContent = `The model did not load: ${error.message}`;
       });
   }

@@ -1,10 +1,82 @@
 // The next-letter widget: a text box, and under it the model's 26 probabilities as a
 // sorted bar chart (an ordered list, so screen readers read letters and percentages).
 // Bad input gets the message the command line gives (`alphabet-tutorial predict`), in
-// words the Python package writes: see `problem` below. The loader (loader.js) calls
-// `mount` once the widget is in view and the weights have arrived.
+// words the Python package writes: see `problem` below; so does a weights.json that is not
+// a model (`invalid`). The loader (loader.js) calls `parse`, then `mount` once the widget
+// is in view and the weights have arrived.
 const NextLetterWidget = (() => {
   const { ALPHABET } = NextLetterModel;
+  const NAMES = ["lstm_kernel", "lstm_recurrent_kernel", "lstm_bias", "dense_kernel", "dense_bias"];
+  const MAX_UNITS = 512;  // the largest model the widget runs: its forward pass is plain JavaScript
+  const MAX_TEXT = 8e6;  // characters of weights.json; a model of MAX_UNITS units takes 6 million
+  const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+  // The shapes of the five arrays, in NAMES order (weight_shapes in alphabet_tutorial/weights.py).
+  const shapes = (units) => [[26, 4 * units], [units, 4 * units], [4 * units], [units, 26], [26]];
+  const tuple = (shape) => `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;  // as Python
+  const quoted = (value) => JSON.stringify(value) ?? String(value);
+  // Bytes that base64 `text` holds, read from its length: nothing is decoded.
+  const base64Bytes = (text) => (text.length / 4) * 3 - text.match(/=*$/)[0].length;
+
+  // The text of weights.json as data, refused before parsing when it is too large to be ours.
+  function parse(text) {
+    if (text.length > MAX_TEXT) {
+      throw new Error(`weights.json: it holds ${text.length} characters, more than the ` +
+        `${MAX_TEXT} a model the widget runs takes`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error("weights.json: it is not JSON");
+    }
+  }
+
+  // What is wrong with the data of weights.json, in the words of the package's checks
+  // (alphabet_tutorial/weights.py), or null. Nothing is decoded here, so a huge declared
+  // shape costs nothing.
+  function invalid(asset) {
+    const config = asset?.config;
+    if (typeof config !== "object" || config === null) return "it has no config";
+    const { window, units, wrap } = config;
+    if (!Number.isInteger(window) || window < 1 || window >= ALPHABET.length) {
+      return `window must be a whole number from 1 to ${ALPHABET.length - 1}, got ${quoted(window)}`;
+    }
+    if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
+      return `units must be a whole number from 1 to ${MAX_UNITS} ` +
+        `(the largest model the widget runs), got ${quoted(units)}`;
+    }
+    if (typeof wrap !== "boolean") return `wrap must be true or false, got ${quoted(wrap)}`;
+    const needed = shapes(units);
+    for (const [k, name] of NAMES.entries()) {
+      const array = asset.arrays?.[name];
+      if (!Array.isArray(array?.shape) || typeof array.float32 !== "string") {
+        return `it has no array ${name}`;
+      }
+      const needs = needed[k];
+      if (array.shape.length !== needs.length || array.shape.some((n, j) => n !== needs[j])) {
+        return `${name} has shape ${tuple(array.shape)}, but units=${units} needs ${tuple(needs)}`;
+      }
+      if (array.float32.length % 4 || !BASE64.test(array.float32)) return `${name} is not base64 text`;
+      const bytes = base64Bytes(array.float32);
+      const size = 4 * needs.reduce((product, n) => product * n, 1);
+      if (bytes !== size) return `${name} holds ${bytes} bytes, but shape ${tuple(needs)} needs ${size}`;
+    }
+    return null;
+  }
+
+  // The model of weights.json's data; an Error saying what is wrong if it is not one.
+  function modelOf(asset) {
+    const problem = invalid(asset);
+    if (problem !== null) throw new Error(`weights.json: ${problem}`);
+    const model = NextLetterModel.load(asset);
+    const { kernel, recurrentKernel, bias, denseKernel, denseBias } = model;
+    const arrays = [kernel, recurrentKernel, bias, denseKernel, denseBias];  // in NAMES order
+    const bad = NAMES.find((_, k) => !arrays[k].flat().every(Number.isFinite));
+    if (bad !== undefined) {
+      throw new Error(`weights.json: ${bad} holds non-finite values (NaN or infinity)`);
+    }
+    return model;
+  }
 
   // Python's repr() of a string, so that messages quote text exactly as the package does.
   function pythonRepr(text) {
@@ -74,7 +146,7 @@ const NextLetterWidget = (() => {
   }
 
   function mount(root, asset) {
-    const model = NextLetterModel.load(asset);
+    const model = modelOf(asset);
     const input = root.querySelector("input");
     const status = root.querySelector(".next-letter__status");
     const chart = root.querySelector(".next-letter__chart");
@@ -111,5 +183,5 @@ const NextLetterWidget = (() => {
     update();
   }
 
-  return { answer, mount, problem, pythonRepr };
+  return { answer, mount, parse, problem, pythonRepr };
 })();
