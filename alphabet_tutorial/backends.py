@@ -32,6 +32,7 @@ from pathlib import Path
 
 from alphabet_tutorial import env, impls
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.display import Markdown
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: module
 EXTRA = "backends"  # the extra that installs JAX and PyTorch
@@ -375,7 +376,7 @@ def largest_difference(first, second) -> float:
 
 
 # --8<-- [start:table]
-def format_backend_table(runs: list[BackendRun]) -> str:
+def format_backend_table(runs: list[BackendRun]) -> Markdown:
     """A Markdown table: one row per backend and implementation."""
     lines = [
         "| Backend | Version | Accuracy on every window | Epochs to 100 % "
@@ -389,13 +390,13 @@ def format_backend_table(runs: list[BackendRun]) -> str:
             f"| {name} | {run.version} | {run.final_accuracy:.1%} | {run.epochs_to_100 or 'never'} "
             f"| {run.first_epoch_seconds:.3f} | {run.epoch_seconds:.3f} | {predictions} |"
         )
-    return "\n".join(lines)
+    return Markdown("\n".join(lines))
 
 
 # --8<-- [end:table]
 
 
-def format_round_trip(runs: list[BackendRun]) -> str:
+def format_round_trip(runs: list[BackendRun]) -> Markdown:
     """A Markdown table: the file saved on one backend (row), loaded on another (column)."""
     keras_runs = [run for run in runs if run.loaded]
     names = [run.backend for run in keras_runs]
@@ -406,7 +407,7 @@ def format_round_trip(runs: list[BackendRun]) -> str:
             "–" if run.backend == saved_on else f"{run.loaded[saved_on]:.1e}" for run in keras_runs
         ]
         lines.append(f"| {saved_on} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return Markdown("\n".join(lines))
 
 
 if __name__ == "__main__":

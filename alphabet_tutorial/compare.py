@@ -18,6 +18,7 @@ from pathlib import Path
 
 from alphabet_tutorial import impls
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.display import Markdown
 from alphabet_tutorial.sources import section_code_lines
 
 RULE = (
@@ -154,7 +155,7 @@ def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
 
 
 # --8<-- [start:table]
-def format_table(result: Comparison) -> str:
+def format_table(result: Comparison) -> Markdown:
     """A Markdown table: one row per figure, one column per implementation."""
 
     def reached(impl: str) -> str:
@@ -182,13 +183,13 @@ def format_table(result: Comparison) -> str:
     lines += [
         f"| {name} | " + " | ".join(cell(i) for i in impls.NAMES) + " |" for name, cell in rows
     ]
-    return "\n".join(lines)
+    return Markdown("\n".join(lines))
 
 
 # --8<-- [end:table]
 
 
-def format_summary(result: Comparison) -> str:
+def format_summary(result: Comparison) -> Markdown:
     """The counting rule and the timing figures in words, for the page under the table."""
     config, ratio = result.config, result.ratio()
     low, keras = (result.median_epoch_seconds(impl) * 1000 for impl in ("lowlevel", "keras"))
@@ -226,4 +227,4 @@ def format_summary(result: Comparison) -> str:
         f"(load average {result.machine['load']} when it started, other work sharing the "
         f"cores), with {result.machine['versions']}.",
     ]
-    return "\n".join(lines)
+    return Markdown("\n".join(lines))

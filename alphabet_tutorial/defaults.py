@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.display import Markdown
 
 
 def adam_form(epsilon: float = 0.1) -> str:
@@ -71,7 +72,7 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
     ]
 
 
-def format_choices(rows: list[tuple[str, str]]) -> str:
+def format_choices(rows: list[tuple[str, str]]) -> Markdown:
     """A Markdown table of `choices()`."""
     lines = ["| What | Keras's choice |", "|---|---|"]
-    return "\n".join(lines + [f"| {what} | {choice} |" for what, choice in rows])
+    return Markdown("\n".join(lines + [f"| {what} | {choice} |" for what, choice in rows]))

@@ -1,17 +1,20 @@
-"""A training curve as a small SVG image, drawn from `fit`'s history at build time.
+"""A training curve as a small SVG image, drawn from `fit`'s history.
 
-No plotting library: a few lines and axes are all the page needs, and the image is
-inline, so the site loads nothing for it.
+No plotting library: a few lines and axes are all the chapter needs. The image shows
+itself in Jupyter and Colab (alphabet_tutorial.display), and it is inline on the site,
+which loads nothing for it.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from alphabet_tutorial.display import SVG
+
 COLOURS = ("#e65100", "#1565c0", "#2e7d32", "#6a1b9a")
 
 
-def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260) -> str:
+def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260) -> SVG:
     """One line per named series over the epochs, on shared axes from 0 to the maximum."""
     if not series or not all(series.values()):
         raise ValueError("curves_svg needs at least one non-empty series")
@@ -28,6 +31,7 @@ def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}" class="training-curve">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
@@ -56,4 +60,4 @@ def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260
             f'fill="currentColor">{escape(name)}</text>'
         )
     parts.append("</svg>")
-    return "".join(parts)
+    return SVG("".join(parts))

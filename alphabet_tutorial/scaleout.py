@@ -38,6 +38,7 @@ from pathlib import Path
 
 from alphabet_tutorial import env
 from alphabet_tutorial.config import Config
+from alphabet_tutorial.display import Markdown
 
 HOST = "127.0.0.1"
 SETUPS = ("devices", "worker", "jax")
@@ -340,7 +341,7 @@ def label(run: dict) -> str:
     return run.get("backend", "keras on tensorflow" if run["impl"] == "keras" else "low-level TF")
 
 
-def format_setups(results: list[dict]) -> str:
+def format_setups(results: list[dict]) -> Markdown:
     """The chapter's table, and what its figures say, as Markdown."""
     baseline = {label(r): warmed_epoch_seconds(r) for r in results if r["replicas"] == 1}
     rows = [
@@ -378,7 +379,7 @@ def format_setups(results: list[dict]) -> str:
             "The low-level runs on several devices and on several workers end with the same "
             "weights too: they add the same numbers in the same order."
         )
-    return "\n".join(rows) + "\n\n" + " ".join(notes)
+    return Markdown("\n".join(rows) + "\n\n" + " ".join(notes))
 
 
 # --- the child side -------------------------------------------------------------------

@@ -1,7 +1,24 @@
 """For `pytest --codeblocks docs/`: before any snippet imports Keras, keep its config
-file out of $HOME and TensorFlow quiet, as the site build does (hooks/execute.py).
-Not part of the site (mkdocs.yml excludes it)."""
+file out of $HOME and TensorFlow quiet, and run each block in a fresh working directory
+(what it writes by relative path, such as `runs/`, lands there), as the site build does
+(hooks/execute.py). Not part of the site (mkdocs.yml excludes it)."""
+
+import os
+import tempfile
+
+import pytest
 
 from alphabet_tutorial import env
 
 env.setup(private_keras_home=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="chapter-") as workdir:
+        os.chdir(workdir)
+        try:
+            return (yield)
+        finally:
+            os.chdir(previous)

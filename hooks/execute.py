@@ -2,29 +2,50 @@
 
 The chapters hold plain ```python fences, the blocks pytest-codeblocks tests. This hook
 runs them in the MkDocs process the way pytest-codeblocks does (fences chained with
-`<!--pytest-codeblocks:cont-->` share their globals, the others start afresh) and puts
-under each fence what it printed: a text block, or Markdown for a fence marked
-`<!-- output: markdown -->`; a line the code redrew (`fit`'s progress bar) as the reader
-saw it last (terminal.py). A block that raises, or writes to stderr, fails the build
-with the chapter's file and line. The outputs stay with the page
-(`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the chapter's
-notebook: the code runs once, and page and notebook show the same outputs.
+`<!--pytest-codeblocks:cont-->` share their globals, the others start afresh), in a
+fresh working directory for each chapter (so the code writes `runs/` as a reader would,
+never into the repository), and puts under each fence what it showed, as Jupyter shows
+it: what it printed, as a text block (a line the code redrew, such as `fit`'s progress
+bar, as the reader saw it last: terminal.py), then the value of its last line when that is an
+expression (Jupyter's `Out[n]`), rendered from the MIME bundle IPython makes of it: an
+SVG image, HTML (a table of `alphabet_tutorial.display.Markdown`), or else its plain
+text. A block that raises, writes to stderr or shows a kind of output the page and Colab
+cannot both show fails the build with the chapter's file and line. The outputs stay with
+the page (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the
+chapter's notebook: the code runs once, and page and notebook show the same outputs.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
+import os
 import sys
+import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from fences import Fence, parse
+from IPython.core.formatters import DisplayFormatter
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from terminal import shown as displayed
 
 from alphabet_tutorial import env
+
+# What the page shows of a result, richest first; text/plain is every result's fallback.
+RICH = ("image/svg+xml", "text/html")
+
+
+@dataclass(frozen=True)
+class Output:
+    """What one fence showed: its printed text, and its result as a MIME bundle (None
+    when its last line is not an expression, or is None)."""
+
+    text: str
+    result: dict[str, str] | None
 
 
 def on_startup(command, dirty) -> None:
@@ -41,9 +62,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     fences = [fence for fence in parse(markdown) if fence.runnable]
     sessions: dict[int, dict] = {}
     ran = []
-    for fence in fences:
-        namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
-        ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
+    with tempfile.TemporaryDirectory(prefix="chapter-") as workdir, working_directory(workdir):
+        for fence in fences:
+            namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
+            ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
     page.meta["code_outputs"] = [(fence.code, output) for fence, output in ran]
     lines = markdown.splitlines()
     for fence, output in reversed(ran):
@@ -51,37 +73,62 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(fence: Fence, namespace: dict, path: str, source: str) -> str:
-    """Execute one fence; what it printed, as displayed. Tracebacks show the chapter's lines."""
-    code = compile("\n" * (fence.start + 1) + fence.code, source, "exec")
+@contextlib.contextmanager
+def working_directory(path: str):
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run(fence: Fence, namespace: dict, path: str, source: str) -> Output:
+    """Execute one fence as a notebook cell. Tracebacks show the chapter's lines."""
+    where = f"{path}, line {fence.start + 1}"
+    tree = ast.parse("\n" * (fence.start + 1) + fence.code, source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     stdout, stderr = io.StringIO(), io.StringIO()
+    value = None
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            exec(code, namespace)
+            exec(compile(tree, source, "exec"), namespace)
+            if last:  # the value Jupyter shows as the cell's Out[n]
+                value = eval(compile(ast.Expression(last.value), source, "eval"), namespace)
+            result = None if value is None else DisplayFormatter().format(value)[0]
     except BaseException as error:
         raise PluginError(
-            f"{path}, line {fence.start + 1}: the code block raised "
-            f"{type(error).__name__}: {error}\n{traceback.format_exc()}"
+            f"{where}: the code block raised {type(error).__name__}: {error}\n"
+            f"{traceback.format_exc()}"
         ) from error
     if stderr.getvalue():
         raise PluginError(
-            f"{path}, line {fence.start + 1}: the code block wrote to stderr "
+            f"{where}: the code block wrote to stderr "
             f"(a reader of the notebook would see it):\n{stderr.getvalue()}"
         )
-    return displayed(stdout.getvalue())
+    unshown = sorted(set(result or {}) - {"text/plain", *RICH})
+    if unshown:
+        raise PluginError(
+            f"{where}: the block's last line shows {', '.join(unshown)}, which the page or "
+            f"Colab cannot show: give it one of {', '.join(RICH)} (alphabet_tutorial.display)"
+        )
+    return Output(displayed(stdout.getvalue()), result)
 
 
-def shown(fence: Fence, output: str) -> list[str]:
+def shown(fence: Fence, output: Output) -> list[str]:
     """The lines that show `output` under its fence, indented like the fence."""
-    if not output.strip():
-        return []
-    body = output.rstrip("\n").splitlines()
-    if fence.markdown_output:
-        return ["", *(fence.indent + line if line else line for line in body), ""]
+    lines = text_block(output.text) if output.text.strip() else []
+    result = output.result or {}
+    if "image/svg+xml" in result:
+        lines += ["", "<figure>", *result["image/svg+xml"].splitlines(), "</figure>", ""]
+    elif "text/html" in result:
+        lines += ["", *result["text/html"].splitlines(), ""]
+    elif result:
+        lines += text_block(result["text/plain"])
+    return [fence.indent + line if line else line for line in lines]
+
+
+def text_block(text: str) -> list[str]:
+    body = text.rstrip("\n").splitlines()
     ticks = "`" * max(3, *(len(line) - len(line.lstrip("`")) + 1 for line in body))
-    return [
-        "",
-        f"{fence.indent}{ticks}text",
-        *(fence.indent + line for line in body),
-        f"{fence.indent}{ticks}",
-    ]
+    return ["", f"{ticks}text", *body, ticks]

@@ -8,9 +8,15 @@ its output under it), so it is read a second time with the chaining markers blan
 and each fence is assigned to the block that holds it. The body is taken from the page
 itself: the extractor drops the blank lines of indented fences. Not a hook: the hooks import it.
 
-One trap is refused here: a Python fence chained to a fence that does not run (a `text`
+An ```ipython fence is a notebook cell: IPython's own syntax (`%tensorboard`), which
+neither pytest nor the build can run. The page shows it, the chapter's notebook holds it
+as a code cell without output, and tests/test_notebooks.py runs it in a reader's kernel.
+
+Two traps are refused here: a Python fence chained to a fence that does not run (a `text`
 or `console` fence above its `cont` marker) would silently run nothing, in pytest and in
-the build alike.
+the build alike; and the retired `<!-- output: markdown -->` marker, whose printed
+Markdown reached notebooks as raw text (a block now shows a table or a figure by ending
+with it, see hooks/execute.py).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pytest_codeblocks import extract_from_buffer
 
 CONT = re.compile(r"^[ \t]*<!--[-\s]*pytest-codeblocks:[-\s]*cont[-\s]*-->[ \t]*$", re.M)
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
-MARKDOWN_OUTPUT = "<!-- output: markdown -->"  # ours: what the block prints is Markdown
+RETIRED = "<!-- output: markdown -->"
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Fence:
     skipped: bool  # marked <!--pytest.mark.skip...-->
     runnable: bool  # pytest-codeblocks runs it: ```python (or chained to one), not skipped
     session: int  # fences with the same session share their globals
-    markdown_output: bool
+    notebook_cell: bool  # ```ipython: run in notebooks only
 
 
 def parse(text: str) -> list[Fence]:
@@ -61,6 +67,12 @@ def parse(text: str) -> list[Fence]:
                 f"(pytest-codeblocks:cont) to a `{block.syntax}` fence, which does not run, "
                 "so it would never run: remove the cont marker or chain it to a Python fence"
             )
+        if RETIRED in (s.strip() for s in lines[above + 1 : start]):
+            raise ValueError(
+                f"line {fence.lineno}: `{RETIRED}` is retired (notebooks showed the printed "
+                "Markdown as raw text): end the block with the table instead of printing it "
+                "(alphabet_tutorial.display.Markdown)"
+            )
         line = lines[start]
         indent = line[: len(line) - len(line.lstrip())]
         ticks = line.strip()[: len(line.strip()) - len(line.strip().lstrip("`"))]
@@ -78,7 +90,7 @@ def parse(text: str) -> list[Fence]:
                 skipped=skipped,
                 runnable=block.syntax == "python" and not skipped,
                 session=session,
-                markdown_output=MARKDOWN_OUTPUT in (s.strip() for s in lines[above + 1 : start]),
+                notebook_cell=fence.syntax == "ipython",
             )
         )
     return fences

@@ -1,7 +1,8 @@
 """Give every image of the site its size, lazy loading, and a 1x version for 1x screens.
 
-Each `<img>` of a page that points at a file of the build gets the file's intrinsic
-`width` and `height` (so the page does not jump while it loads), `loading="lazy"` and
+Each `<img>` of a page that points at a file of the build, or holds an SVG image inline
+(a notebook's figure, as nbconvert writes it), gets the image's intrinsic `width` and
+`height` (so the page does not jump while it loads), `loading="lazy"` and
 `decoding="async"`, except the first image of a page when it comes before the page's
 first section heading (it may be in the first screen, where lazy loading delays it).
 The TensorBoard screenshots are taken at twice the scale they are shown: for each PNG
@@ -13,6 +14,7 @@ Nothing is written into docs/.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -27,6 +29,7 @@ WIDTHS = (480, 960)  # px: the resized copies of a wide PNG
 SIZES = "(min-width: 76.25em) 60vw, (min-width: 60em) 75vw, 100vw"
 IMG = re.compile(r"<img\b[^>]*>")
 ATTRIBUTE = re.compile(r'\s([\w-]+)="([^"]*)"')
+INLINE_SVG = "data:image/svg+xml;base64,"
 SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"')
 FIRST_SECTION = re.compile(r"<h2\b")
 
@@ -41,12 +44,16 @@ def on_files(files, config):
 
 def intrinsic_size(source: Path) -> tuple[int, int]:
     if source.suffix == ".svg":
-        match = SVG_SIZE.search(source.read_text(encoding="utf-8"))
-        if not match:
-            raise ValueError(f"{source}: the <svg> element has no width and height")
-        return round(float(match[1])), round(float(match[2]))
+        return svg_size(source.read_text(encoding="utf-8"), str(source))
     with Image.open(source) as image:
         return image.size
+
+
+def svg_size(svg: str, where: str) -> tuple[int, int]:
+    match = SVG_SIZE.search(svg)
+    if not match:
+        raise ValueError(f"{where}: the <svg> element has no width and height")
+    return round(float(match[1])), round(float(match[2]))
 
 
 def resized(source: Path, url: str, width: int, site_dir: Path) -> str:
@@ -66,14 +73,18 @@ def sized(tag: str, page_url: str, lazy: bool, site_dir: Path) -> str:
     src = html.unescape(attributes.get("src", ""))
     url = urljoin("/" + page_url, src).lstrip("/")
     source = _files.get(unquote(url))
-    if source is None:  # not a file of this build (a data: URI, a notebook output...)
+    if source is not None:
+        width, height = intrinsic_size(source)
+    elif src.startswith(INLINE_SVG):
+        svg = base64.b64decode(src.removeprefix(INLINE_SVG)).decode("utf-8")
+        width, height = svg_size(svg, f"an inline image of {page_url or 'the home page'}")
+    else:  # neither a file of this build nor an SVG (another data: URI)
         return tag
-    width, height = intrinsic_size(source)
     extra = {"width": str(width), "height": str(height), "decoding": "async"}
     if lazy:
         extra["loading"] = "lazy"
     smaller = [size for size in WIDTHS if size < width]
-    if source.suffix == ".png" and smaller:
+    if source is not None and source.suffix == ".png" and smaller:
         folder = src[: len(src) - len(src.rsplit("/", 1)[-1])]  # as the src writes it
         candidates = [f"{folder}{resized(source, url, size, site_dir)} {size}w" for size in smaller]
         extra["srcset"] = ", ".join([*candidates, f"{src} {width}w"])

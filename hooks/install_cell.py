@@ -1,5 +1,5 @@
-"""The first cell of every chapter notebook: install the companion package, pinned to what
-this site was built from, or stop the notebook with one line that says what to do.
+"""The first cell of every chapter notebook: install the companion package as this site
+was built, or stop the notebook with one line that says what to do.
 
 `install_cell(config)` returns the cell's source; `config` is MkDocs' config (or
 mkdocs.yml as a dict). `extra.colab.install` names what pip installs, with placeholders
@@ -14,11 +14,15 @@ The default, `alphabet-tutorial @ git+https://github.com/{repository}@{commit}`,
 the built commit. The release route needs no git: `{site_url}dist/` + the wheel's name
 (`wheel_url`), which the failure line offers too.
 
-Where the package is already importable (the build's own kernels, a reader's venv), the
-cell installs nothing. Either way it ends with `alphabet_tutorial.env.setup_notebook()`,
-which quiets TensorFlow before a later cell imports it. When pip fails, the cell raises
-an exception whose `_render_traceback_` (IPython's hook) is one line, so Jupyter and
-Colab show that line instead of a traceback, and "Run all" stops there.
+The cell installs where the package is missing, where its version is not the built one,
+and where it was installed from git at another commit (pip keeps an installed version
+that matches, so that one is reinstalled with `--force-reinstall --no-deps`: the same
+version, the same dependencies); otherwise (the build's own kernels, a reader's venv
+with this release) it installs nothing. Either way it ends with
+`alphabet_tutorial.env.setup_notebook()`, which quiets TensorFlow before a later cell
+imports it. When pip fails, the cell raises an error whose `_render_traceback_`
+(IPython's hook) is one line, so Jupyter and Colab show that line instead of a
+traceback, and "Run all" stops there.
 """
 
 from __future__ import annotations
@@ -33,40 +37,32 @@ from mkdocs.exceptions import PluginError
 REPO = Path(__file__).resolve().parent.parent
 
 CELL = """\
-# Install the tutorial's companion package, the version this notebook was built from,
-# where it is missing (Colab, a fresh Jupyter); if that fails, the notebook stops here.
-# Then quiet TensorFlow before anything imports it (alphabet_tutorial/env.py).
-import importlib
-import importlib.util
-import subprocess
-import sys
+# Install the tutorial's companion package as this notebook was built, unless it is already;
+# if pip fails, the notebook stops here with one line saying why and what to do instead.
+import importlib, json, subprocess, sys
+from importlib import metadata
 
 PACKAGE = {package}
-{wheel}
-if importlib.util.find_spec("alphabet_tutorial") is None:
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-color", PACKAGE],
-        capture_output=True,
-        text=True,
-    )
+{wheel}BUILT = {version}, {commit}  # version, commit (an install from git must be at this one)
+dist = next(metadata.distributions(name="alphabet-tutorial"), None)
+url = json.loads(dist.read_text("direct_url.json") or "{{}}") if dist else {{}}
+if not dist or (dist.version, url.get("vcs_info", {{}}).get("commit_id", BUILT[1])) != BUILT:
+    same = ["--force-reinstall", "--no-deps"] if dist and dist.version == BUILT[0] else []
+    command = [sys.executable, "-m", "pip", "install", "-q", "--no-color", *same, PACKAGE]
+    pip = subprocess.run(command, capture_output=True, text=True)
     if pip.returncode:
-
-        class InstallFailed(Exception):
-            def _render_traceback_(self):  # what Jupyter and Colab show: this line only
-                return [str(self)]
-
-        said = [line.strip() for line in pip.stderr.splitlines() if line.strip()] or ["?"]
-        why = next((line for line in said if line.startswith(("fatal:", "ERROR:"))), said[-1])
-        raise InstallFailed(
-            f"Could not install the companion package ({{why.removeprefix('ERROR: ')}}): "
-            f'install it with `pip install "{{PACKAGE}}"`{or_wheel}, '
-            "restart the kernel, and run the notebook again."
+        why = [s.strip() for s in pip.stderr.splitlines() if s.strip()[:6] in ("ERROR:", "fatal:")]
+        error = RuntimeError(
+            f"Could not install the companion package ({{(why or ['pip failed'])[0]}}): install "
+            f'it with `pip install "{{PACKAGE}}"`{or_wheel}, restart the kernel and run again.'
         )
+        error._render_traceback_ = lambda: [str(error)]  # Jupyter and Colab show this line only
+        raise error
     importlib.invalidate_caches()
 
 from alphabet_tutorial import env
 
-env.setup_notebook()"""
+env.setup_notebook()  # quiets TensorFlow's start-up messages"""
 
 
 def version() -> str:
@@ -80,8 +76,13 @@ def wheel_url(config) -> str:
 
 def built_commit() -> str:
     """The commit the site is built from; the release tag outside a git checkout."""
+    return commit() or f"v{version()}"
+
+
+def commit() -> str | None:
+    """The checked-out commit; None outside a git checkout."""
     if not (REPO / ".git").exists():
-        return f"v{version()}"
+        return None
     git = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
     )
@@ -103,10 +104,10 @@ def requirement(config) -> str:
 
 def install_cell(config) -> str:
     package, wheel = requirement(config), wheel_url(config)
-    if package == wheel:
-        return CELL.format(package=json.dumps(package), wheel="", or_wheel="")
     return CELL.format(
         package=json.dumps(package),
-        wheel=f"WHEEL = {json.dumps(wheel)}  # the release published with the site: no git\n",
-        or_wheel=" or `pip install {WHEEL}`",
+        wheel="" if package == wheel else f"WHEEL = {json.dumps(wheel)}  # the release: no git\n",
+        version=json.dumps(version()),
+        commit=json.dumps(commit()).replace("null", "None"),
+        or_wheel="" if package == wheel else " or `pip install {WHEEL}`",
     )

@@ -3,16 +3,20 @@
 What is ours is flattening Material's Markdown to what Jupyter renders: content tabs
 become bold titles, admonitions block quotes, images a pointer to the chapter, links to
 other chapters links to the published site, and the chapter's runnable fences (read as
-pytest-codeblocks reads them) plain ```python fences. pymdownx.snippets expands the
-package code the chapter includes, and jupytext turns the flat Markdown into cells.
-Before the chapter's cells come a title and the cell that installs the companion package
-where it is missing (Colab) and quiets TensorFlow (hooks/install_cell.py).
+pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.py) plain
+```python fences. pymdownx.snippets expands the package code the chapter includes, and
+jupytext turns the flat Markdown into cells. Before the chapter's cells come a title and
+the cell that installs the companion package where it is missing or another version
+(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
 
-The code runs once per build, in hooks/execute.py: each code cell gets the output its
-fence printed on the page. Cell ids are the cells' positions and nothing records a time,
-so the same sources make byte-identical notebooks. They are written to a temporary
-directory, never into docs/, and added to the build as `notebooks/<chapter>.ipynb`;
-mkdocs-jupyter renders each as a page and copies the .ipynb beside it for download.
+The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
+fence showed on the page, as Jupyter records them (what it printed, a stream; the value
+of its last line, an `execute_result` whose MIME bundle holds the table's HTML or the
+figure's SVG). A notebook cell, which only a notebook runs, has no output and the tag
+`notebook-only`. Cell ids are the cells' positions and nothing records a time, so the
+same sources make byte-identical notebooks. They are written to a temporary directory,
+never into docs/, and added to the build as `notebooks/<chapter>.ipynb`; mkdocs-jupyter
+renders each as a page and copies the .ipynb beside it for download.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import jupytext
@@ -34,6 +39,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
+if TYPE_CHECKING:
+    from execute import Output
+
 TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
@@ -41,6 +49,7 @@ ADMONITION = re.compile(
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)")
 LINK = re.compile(r"\]\((?P<page>[\w-]+)\.md(?P<anchor>#[\w-]+)?\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
 
 
 def notebook_name(src_uri: str) -> str:
@@ -113,7 +122,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     )
     chapter = jupytext.reads(flatten(lines[title + 1 :], config), fmt="md")
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
-    code = iter([fence.code.rstrip("\n") for fence in parse(text) if fence.runnable])
+    code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
@@ -122,7 +131,12 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         if cell.cell_type == cells[-1].cell_type == "markdown":
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
-            cells.append(nbformat.v4.new_code_cell(next(code, cell.source)))
+            fence = next(code, None)
+            cells.append(
+                nbformat.v4.new_code_cell(fence.code.rstrip("\n") if fence else cell.source)
+            )
+            if fence and fence.notebook_cell:
+                cells[-1].metadata["tags"] = [NOTEBOOK_ONLY]
         else:
             cells.append(nbformat.v4.new_markdown_cell(cell.source))
     for number, cell in enumerate(cells):
@@ -137,9 +151,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     return notebook
 
 
-def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None:
-    """Give the chapter's code cells (after the install cell) what their fences printed."""
-    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"][1:]
+def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> None:
+    """Give the chapter's code cells (after the install cell) what their fences showed."""
+    code_cells = [cell for cell in notebook.cells if ran_at_build(cell)][1:]
     sources = [cell.source for cell in code_cells]
     if sources != [code.rstrip("\n") for code, _ in outputs]:
         raise PluginError(
@@ -148,8 +162,16 @@ def fill_outputs(notebook, outputs: list[tuple[str, str]], src_uri: str) -> None
         )
     for count, (cell, (_, output)) in enumerate(zip(code_cells, outputs, strict=True), start=1):
         cell.execution_count = count
-        if output:
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+        if output.text:
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=output.text))
+        if output.result:
+            result = nbformat.v4.new_output("execute_result", output.result, execution_count=count)
+            cell.outputs.append(result)
+
+
+def ran_at_build(cell) -> bool:
+    """A code cell whose fence the build ran: not a notebook-only cell."""
+    return cell.cell_type == "code" and NOTEBOOK_ONLY not in cell.metadata.get("tags", [])
 
 
 def page_path(src_uri: str) -> str:
@@ -177,7 +199,7 @@ def flatten(lines: list[str], config) -> str:
             while out and out[-1] == ">":  # the quote ends with its last line of text
                 out[-1] = ""
         fence = fences.get(number)
-        if fence is not None and fence.runnable:
+        if fence is not None and (fence.runnable or fence.notebook_cell):
             out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
             quote, number = None, fence.end + 1
             continue

@@ -46,6 +46,7 @@ class _Loads(HTMLParser):
         elif tag == "img":
             candidates = [a["src"]] if a.get("src") else []
             candidates += [c.split()[0] for c in a.get("srcset", "").split(",") if c.strip()]
+            candidates = [c for c in candidates if not c.startswith("data:")]  # in the page
             if a.get("loading") == "lazy":
                 self.lazy += candidates
             elif candidates:

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 from fences import parse  # noqa: E402
+from notebooks import notebook_name, ran_at_build  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 SITE_URL = MKDOCS["site_url"]
@@ -52,6 +53,12 @@ NOISE = (
     "Traceback",
     "DeprecationWarning",
 )
+
+
+# What would show as source if a notebook printed a table or a figure instead of
+# displaying it: an HTML or SVG element, a Markdown table (a row, then its rule).
+HTML_TAG = re.compile(r"</?(?:svg|figure|table|tr|td|th|div|p|code|strong|em|img|br)\b[^>]*>")
+MARKDOWN_TABLE = re.compile(r"^ *\|.*\| *\n *\|? *:?-{3,}", re.M)
 
 
 class Elements(HTMLParser):
@@ -108,7 +115,8 @@ def tables(html: str) -> list[dict[str, list[str]]]:
 
 def test_the_conclusions_table_holds_this_packages_figures(built_site):
     found = tables(page(built_site, "conclusions/"))
-    assert len(found) == 1, "the comparison should render as one HTML table"
+    # The comparison, then the recorded GPU figures (tests/test_gpu_figures.py).
+    assert len(found) == 2, "the comparison and the GPU figures should be two HTML tables"
     rows = found[0]
     assert rows["Measure"] == ["Low-level TensorFlow", "Keras"]
     assert rows["Lines of code (one rule, below)"] == [
@@ -143,14 +151,78 @@ def test_the_pages_show_the_predictions_of_this_build(built_site):
     assert "after 'abc': [('d'," in text(built_site, "recap/")
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+# Every chapter with code to run, and so a notebook.
+WITH_CODE = [
+    path.stem
+    for path in sorted((REPO / "docs").glob("*.md"))
+    if any(fence.runnable for fence in parse(path.read_text(encoding="utf-8")))
+]
+
+
+def chapter_url(chapter: str) -> str:
+    return "" if chapter == "index" else f"{chapter}/"
+
+
+def published_notebook(site: Path, chapter: str) -> nbformat.NotebookNode:
+    name = notebook_name(f"{chapter}.md")
+    return nbformat.read(site / f"notebooks/{name}/{name}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("chapter", WITH_CODE)
 def test_every_block_of_a_chapter_shows_its_output(built_site, chapter):
-    """One output block per runnable fence (the conclusions' table renders as a table)."""
+    """Every runnable fence shows what it printed as a text block, and its last value as
+    Jupyter shows it: a table, a figure, or else as text. The page shows what the
+    chapter's notebook holds."""
     fences = parse((REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))
-    expected = sum(fence.runnable and not fence.markdown_output for fence in fences)
-    html = page(built_site, CHAPTERS[chapter])
-    assert html.count('<div class="language-text highlight">') == expected
+    cells = [cell for cell in published_notebook(built_site, chapter).cells if ran_at_build(cell)]
+    cells = cells[1:]  # after the install cell
+    assert len(cells) == sum(fence.runnable for fence in fences)
+    assert all(cell.outputs for cell in cells), "a block that shows nothing"
+    outputs = [output for cell in cells for output in cell.outputs]
+    texts = [o for o in outputs if o.output_type == "stream" or set(o.data) == {"text/plain"}]
+    html = page(built_site, chapter_url(chapter))
+    assert html.count('<div class="language-text highlight">') == len(texts)
     assert "Execution of python code block" not in html
+
+
+@pytest.mark.parametrize("chapter", WITH_CODE)
+def test_the_notebooks_show_tables_and_figures_as_display_data(built_site, chapter):
+    """Jupyter and Colab render a table from HTML display data and a figure from SVG
+    display data; printed as a stream, their source would show as a wall of text, and
+    Colab does not render Markdown display data (googlecolab/colabtools#322). Every table
+    and figure of the page is in the notebook, as prose (a Markdown cell) or display data."""
+    notebook = published_notebook(built_site, chapter)
+    problems, tables, figures = [], 0, 0
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            tables += len(MARKDOWN_TABLE.findall(cell.source))
+        for output in cell.get("outputs", []):
+            where = f"cell {number} ({cell.source.splitlines()[0]!r})"
+            if output.output_type == "stream":
+                source = HTML_TAG.search(output.text) or MARKDOWN_TABLE.search(output.text)
+                if source:
+                    problems.append(f"{where} prints {source[0]!r} as text")
+                continue
+            if "text/markdown" in output.get("data", {}):
+                problems.append(f"{where} shows Markdown display data, which Colab does not render")
+            tables += output.get("data", {}).get("text/html", "").count("<table>")
+            figures += "image/svg+xml" in output.get("data", {})
+    assert not problems, "\n".join(problems)
+    html = page(built_site, chapter_url(chapter))
+    assert (tables, figures) == (html.count("<table>"), len(re.findall(r"<figure>\s*<svg", html)))
+
+
+def test_the_chapters_show_tables_and_figures(built_site):
+    """The check above has something to check: the chapters' code shows both kinds."""
+    shown = [
+        output.data
+        for chapter in WITH_CODE
+        for cell in published_notebook(built_site, chapter).cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "execute_result"
+    ]
+    assert sum("<table>" in data.get("text/html", "") for data in shown) >= 6
+    assert sum("image/svg+xml" in data for data in shown) >= 1
 
 
 def test_no_tensorflow_noise_on_any_page_or_notebook(built_site):
@@ -170,9 +242,10 @@ def test_nothing_loads_from_another_host(built_site):
                 value = attrs.get(name)
                 if not value:
                     continue
-                host = urlsplit(urljoin("https://site.invalid/", value.split()[0])).hostname
-                if host == "site.invalid":
+                url = urlsplit(urljoin("https://site.invalid/", value.split()[0]))
+                if url.hostname == "site.invalid" or url.scheme == "data":  # data: is inline
                     continue
+                host = url.hostname
                 if tag == "a" and name == "href" and host in LINK_HOSTS:
                     continue
                 if tag == "link" and attrs.get("rel") == "canonical" and value.startswith(SITE_URL):
@@ -203,10 +276,12 @@ def test_each_chapter_links_its_notebook_and_colab(built_site, chapter):
         f"/blob/{colab_config['branch']}/{site_path}"
     )
     assert (built_site / CHAPTERS[chapter] / executed / "index.html").is_file()
-    # the notebook's code cells are the chapter's runnable fences, after the install cell
+    # the notebook's code cells are the chapter's runnable fences and notebook cells, after
+    # the install cell
     fences = parse((REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert code[1:] == [fence.code.rstrip("\n") for fence in fences if fence.runnable]
+    cells = [fence.code.rstrip("\n") for fence in fences if fence.runnable or fence.notebook_cell]
+    assert code[1:] == cells
 
 
 def test_the_executed_notebooks_show_real_outputs(built_site):

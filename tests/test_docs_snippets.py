@@ -2,9 +2,11 @@
 
 pytest-codeblocks (`pytest --codeblocks docs/`) runs exactly the fences whose info string
 is `python`, `sh` or `bash`; anything else it skips without a word. These tests pin that
-every python-like fence in docs/ is either such a block or a display-only include of
-package source, that the build (hooks/execute.py) runs the very blocks pytest runs, and
-that a failing block added to a chapter fails both the snippet tests and the build.
+every python-like fence in docs/ is either such a block, a display-only include of
+package source, or a notebook cell of IPython's own lines (```ipython, which
+tests/test_notebooks.py runs in a reader's kernel), that the build (hooks/execute.py)
+runs the very blocks pytest runs, and that a failing block added to a chapter fails both
+the snippet tests and the build.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ def test_every_python_like_fence_is_collected_or_a_package_include(chapter):
         if name not in PYTHON_LIKE:
             continue
         if fence.runnable:
+            continue
+        if fence.notebook_cell:  # run by tests/test_notebooks.py, in a reader's kernel
+            if any(line.strip() and line[0] not in "%!" for line in fence.code.splitlines()):
+                problems.append(
+                    f"{where}: Python in an ```ipython notebook cell escapes the snippet tests: "
+                    "keep the cell to IPython's own lines (%magics), the Python in ```python"
+                )
             continue
         if fence.skipped:
             problems.append(f"{where}: a skipped python block is never tested")

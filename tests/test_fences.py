@@ -35,3 +35,16 @@ def test_a_python_fence_chained_to_one_that_does_not_run_is_refused():
     page = CHAINED.replace("```python\nx = 1", "```text\nx = 1")
     with pytest.raises(ValueError, match=r"line 6: .*chained .* to a `text` fence"):
         parse(page)
+
+
+def test_an_ipython_fence_is_a_notebook_cell_that_nothing_else_runs():
+    (cell,) = parse("```ipython\n%load_ext tensorboard\n%tensorboard --logdir runs\n```\n")
+    assert cell.notebook_cell and not cell.runnable
+    assert cell.code == "%load_ext tensorboard\n%tensorboard --logdir runs\n"
+
+
+def test_the_retired_markdown_output_marker_is_refused():
+    """It printed Markdown that notebooks showed as raw text."""
+    page = "<!-- output: markdown -->\n" + CHAINED
+    with pytest.raises(ValueError, match=r"line 2: .*retired.*end the block with the table"):
+        parse(page)

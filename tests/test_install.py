@@ -116,7 +116,7 @@ def test_make_dist_builds_a_wheel_and_an_sdist(dist, wheel):
 # --- the notebooks' install cell (hooks/install_cell.py) --------------------------------
 
 sys.path.insert(0, str(REPO / "hooks"))
-from install_cell import install_cell, requirement, wheel_url  # noqa: E402
+from install_cell import install_cell, requirement, version, wheel_url  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 # The cell after the install cell: the package, imported from the reader's environment,
@@ -202,11 +202,11 @@ def test_the_install_cell_that_cannot_install_says_so_in_one_line_and_stops(
     (line,) = error["traceback"]
     assert "\n" not in line.strip()
     assert "\x1b" not in line  # no colour codes: frontends would show them raw
-    assert line.startswith("Could not install the companion package (Could not install")
+    assert line.startswith("Could not install the companion package (ERROR: Could not install")
     assert "No such file or directory" in line  # pip's reason
     assert f'pip install "alphabet-tutorial @ {missing}"' in line
     assert f"pip install {wheel_url(MKDOCS)}" in line
-    assert line.endswith("restart the kernel, and run the notebook again.")
+    assert line.endswith("restart the kernel and run again.")
 
 
 def test_the_install_cell_installs_the_release_wheel_without_git(kernel_python, wheel, tmp_path):
@@ -230,6 +230,76 @@ def test_the_install_cell_pins_the_built_commit():
     expected = f"alphabet-tutorial @ git+https://github.com/{repository}@{commit}"
     assert requirement(MKDOCS) == expected
     assert f"PACKAGE = {json.dumps(expected)}" in install_cell(MKDOCS)
+    assert f'BUILT = "{version()}", "{commit}"' in install_cell(MKDOCS)
+
+
+def test_the_install_cell_reads_at_a_glance():
+    """About twenty lines of plain code: no class, nothing nested deeper than the failure."""
+    cell = install_cell(MKDOCS)
+    assert len(cell.splitlines()) <= 27
+    assert "class " not in cell and "def " not in cell
+    assert max(len(line) - len(line.lstrip()) for line in cell.splitlines()) <= 12
+
+
+HEAD = subprocess.run(
+    ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
+).stdout.strip()
+INSTALLED = {  # what a reader may have installed already: (version, the commit it came from)
+    "an older release": ("0.0.1", None),
+    "this version from git at another commit": (version(), "0" * 40),
+    "this version from git at the built commit": (version(), HEAD),
+    "this version, not from git (a wheel, an editable install)": (version(), None),
+}
+# After the install cell: the alphabet-tutorial the kernel has, and where pip took it from.
+WHICH = (
+    "import json\nfrom importlib import metadata\n"
+    'dist = metadata.distribution("alphabet-tutorial")\n'
+    'print(json.dumps([dist.version, json.loads(dist.read_text("direct_url.json"))]))'
+)
+
+
+def install_as(python: Path, wheel: Path, installed_version: str, commit: str | None) -> None:
+    """The wheel installed as pip installs it, then made to say it is `installed_version`,
+    installed from git at `commit` (or from the wheel file, where `commit` is None)."""
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)]
+    subprocess.run(pip, env=PIP_ENV, check=True, capture_output=True)
+    probe = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = subprocess.run([str(python), "-c", probe], capture_output=True, text=True).stdout
+    (info,) = Path(site.strip()).glob("alphabet_tutorial-*.dist-info")
+    if installed_version != version():  # in METADATA, and in the directory's name (pip reads it)
+        renamed = info.rename(info.with_name(f"alphabet_tutorial-{installed_version}.dist-info"))
+        for name, old, new in [
+            ("METADATA", f"\nVersion: {version()}\n", f"\nVersion: {installed_version}\n"),
+            ("RECORD", f"{info.name}/", f"{renamed.name}/"),
+        ]:
+            (renamed / name).write_text((renamed / name).read_text().replace(old, new))
+        info = renamed
+    if commit:
+        url = {"url": "https://github.com/x/y", "vcs_info": {"vcs": "git", "commit_id": commit}}
+        (info / "direct_url.json").write_text(json.dumps(url))
+
+
+@pytest.mark.parametrize("case", INSTALLED)
+def test_the_install_cell_installs_only_what_the_notebook_was_not_built_from(case, wheel, tmp_path):
+    """Another version, or this one from git at another commit, is replaced by the built one
+    (here the wheel, from its file); the built version is left as it is, without calling pip
+    (the cell's package is then a file that does not exist: pip would fail)."""
+    installed_version, commit = INSTALLED[case]
+    names = ["ipykernel", "pip", *(r.name for r in runtime_requirements(wheel))]
+    python = fresh_venv(tmp_path / "venv", names)
+    install_as(python, wheel, installed_version, commit)
+    replaced = (installed_version, commit or HEAD) != (version(), HEAD)
+    package = wheel.as_uri() if replaced else (tmp_path / "no-such.whl").as_uri()
+    cell = install_cell(config_installing(f"alphabet-tutorial @ {package}"))
+    (install, install_outputs), (later, later_outputs) = run_all(python, [cell, WHICH], tmp_path)
+    assert (install, install_outputs, later) == ("ok", [], "ok"), install_outputs
+    (shown,) = later_outputs
+    now_version, url = json.loads(shown["text"])
+    if replaced:
+        assert (now_version, url["url"], "vcs_info" in url) == (version(), wheel.as_uri(), False)
+    else:
+        assert now_version == installed_version
+        assert url.get("vcs_info", {}).get("commit_id") == commit
 
 
 def test_the_release_wheel_is_where_the_install_cell_and_the_readme_say(wheel):

@@ -3,22 +3,30 @@
 Each notebook is taken from the built site (what the download button serves) and run
 top to bottom in a fresh kernel: the package installed from a wheel built from this
 tree (not the editable install), no environment inherited from the test run (so no
-TF_* variables and a fresh HOME), an empty working directory and a temporary directory
-of its own. The kernel is reached over IPC, so no network is needed, loopback included.
+TF_* variables and a fresh HOME; the venv's commands on PATH, as when it is activated),
+an empty working directory and a temporary directory of its own. The kernel is reached
+over IPC, so no network is needed; only the TensorBoard that a notebook cell opens
+(`%tensorboard`) listens on loopback. The run asks it which runs it serves, then stops
+it, as a reader closing Jupyter would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
@@ -32,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 from fences import parse  # noqa: E402
-from notebooks import notebook_name  # noqa: E402
+from notebooks import NOTEBOOK_ONLY, notebook_name  # noqa: E402
 from terminal import shown as displayed  # noqa: E402
 
 # One notebook per chapter with code to run.
@@ -71,10 +79,23 @@ def reader_python(tmp_path_factory, wheel) -> Path:
     return python
 
 
-def run_as_reader(python: Path, notebook: Path, root: Path) -> tuple[nbformat.NotebookNode, list]:
-    """`notebook` executed in a fresh kernel of `python`, and what the run left in its
-    working and temporary directories. The kernel gets a fresh HOME, an empty working
-    directory, a temporary directory of its own and nothing else of this environment."""
+# What TensorBoard's notebook support leaves in the temporary directory by design: the
+# server's output, and the directory of its info file (empty once the server has exited).
+TENSORBOARD_OUTPUT = re.compile(r"\.tensorboard-(?:stdout|stderr)-\w+")
+
+
+@dataclass
+class ReaderRun:
+    notebook: nbformat.NotebookNode  # as executed
+    left: list[str]  # what the run left in its temporary directory
+    tensorboards: list[list[str]]  # the runs each TensorBoard it opened served
+    not_stopped: list[str]  # TensorBoard processes still alive after it was stopped
+
+
+def run_as_reader(python: Path, notebook: Path, root: Path) -> ReaderRun:
+    """`notebook` executed in a fresh kernel of `python`. The kernel gets a fresh HOME, an
+    empty working directory, a temporary directory of its own, PATH with the venv's
+    commands and nothing else of this environment."""
     home, cwd, tmp = (root / "home", root / "cwd", root / "tmp")
     for directory in (home, cwd, tmp, root / "kernels" / "reader"):
         directory.mkdir(parents=True)
@@ -91,21 +112,75 @@ def run_as_reader(python: Path, notebook: Path, root: Path) -> tuple[nbformat.No
     )
     executed = nbformat.read(notebook, as_version=4)
     client = NotebookClient(executed, km=kernel, timeout=300, allow_errors=True)
-    env = {"PATH": os.defpath, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8"}
+    path = f"{python.parent}{os.pathsep}{os.defpath}"
+    env = {"PATH": path, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8"}
+    tensorboards: list[list[str]] = []
     try:
         client.execute(env=env, cwd=str(cwd))
+        tensorboards = [served_runs(port) for port in tensorboard_ports(executed)]
     finally:  # the client leaves a kernel it was given, and its channels, to us
+        not_stopped = stop_tensorboards(kernel.provisioner.pid) if kernel.has_kernel else []
         if client.kc is not None:
             client.kc.stop_channels()
         kernel.shutdown_kernel()
-    left = sorted(str(path.relative_to(root)) for path in [*tmp.iterdir(), *cwd.iterdir()])
-    return executed, left
+    left = sorted(
+        str(path.relative_to(root))
+        for path in tmp.iterdir()
+        if not TENSORBOARD_OUTPUT.fullmatch(path.name)
+        and not (path.name == ".tensorboard-info" and not any(path.iterdir()))
+    )
+    return ReaderRun(executed, left, tensorboards, not_stopped)
+
+
+def tensorboard_ports(notebook: nbformat.NotebookNode) -> list[int]:
+    """The port of each TensorBoard a `%tensorboard` cell shows (in its HTML output)."""
+    return [
+        int(port)
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        for port in re.findall(r"const port = (\d+);", output.get("data", {}).get("text/html", ""))
+    ]
+
+
+def served_runs(port: int) -> list[str]:
+    """The runs a TensorBoard on this machine lists (loopback, never through a proxy)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"http://localhost:{port}/data/runs", timeout=60) as response:
+        return sorted(json.load(response))
+
+
+def stop_tensorboards(kernel_pid: int) -> list[str]:
+    """Stop the TensorBoard processes the kernel started, its server's data server with it
+    (SIGTERM: TensorBoard then removes its info file); those still running 30 s later,
+    killed, described. (An exited child of the kernel stays a zombie until the kernel
+    reaps it or exits: it holds no port and no file.)"""
+    started = []
+    for process in psutil.Process(kernel_pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if "tensorboard" in " ".join(process.cmdline()):
+                started.append(process)
+    for process in started:
+        process.terminate()
+    deadline = time.monotonic() + 30
+    while any(map(running, started)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stuck = [process for process in started if running(process)]
+    described = [f"pid {process.pid}: {' '.join(process.cmdline())}" for process in stuck]
+    for process in stuck:
+        process.kill()
+    return described
+
+
+def running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 @pytest.fixture(scope="session")
-def reader_runs(built_site, reader_python, tmp_path_factory) -> dict:
-    """Every published notebook, run by a reader: name -> (notebook, files left behind).
-    Two at a time, one per core."""
+def reader_runs(built_site, reader_python, tmp_path_factory) -> dict[str, ReaderRun]:
+    """Every published notebook, run by a reader. Two at a time, one per core."""
     published = {path.stem: path for path in built_site.glob("notebooks/*/*.ipynb")}
     assert sorted(published) == sorted(NOTEBOOKS), "the site publishes a notebook per chapter"
 
@@ -131,7 +206,7 @@ def test_the_reader_runs_the_wheel_not_the_work_tree(reader_python, tmp_path):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_a_published_notebook_runs_cleanly_for_a_reader(reader_runs, name):
-    notebook, left = reader_runs[name]
+    notebook, left = reader_runs[name].notebook, reader_runs[name].left
     problems = []
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
@@ -143,7 +218,33 @@ def test_a_published_notebook_runs_cleanly_for_a_reader(reader_runs, name):
             elif output.output_type == "display_data" and not output.data.get("text/plain"):
                 problems.append(f"{where} displays nothing (an empty output)")
     assert not problems, "\n".join(problems)
-    assert not left, f"the notebook left files behind: {left}"
+    assert not left, f"the notebook left temporary files behind: {left}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_tensorboard_opens_in_the_notebook_on_its_runs_and_stops(reader_runs, name):
+    """Where a chapter opens TensorBoard in the notebook (`%tensorboard`), the server the
+    cell started serves the runs its training cells logged; once stopped, no TensorBoard
+    process is left (`stop_tensorboards`)."""
+    run = reader_runs[name]
+    magic = [cell for cell in run.notebook.cells if "%tensorboard" in cell.source]
+    shown = [output for cell in magic for output in cell.outputs]
+    assert len(run.tensorboards) == len(magic), f"TensorBoard did not open: {shown}"
+    if name == "keras-implementation":
+        assert run.tensorboards == [["keras/train", "lowlevel/train"]]
+    assert not run.not_stopped, f"TensorBoard outlived SIGTERM: {run.not_stopped}"
+
+
+def test_nothing_the_reader_started_is_left_running(reader_runs, reader_python):
+    """Once every notebook has run, no process of the reader's venv runs on: no kernel,
+    no TensorBoard, no TensorBoard data server."""
+    venv = str(reader_python.parent.parent)
+    left = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if running(process) and any(venv in part for part in process.info["cmdline"] or []):
+                left.append(f"pid {process.pid}: {' '.join(process.info['cmdline'])}")
+    assert not left, left
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -152,9 +253,19 @@ def test_a_reader_gets_the_outputs_the_site_shows(reader_runs, built_site, name)
     what is measured: the build and the reader run the code in two processes, in two
     environments, so this is also the proof that the chapters' numbers are reproducible."""
     published = nbformat.read(built_site / f"notebooks/{name}/{name}.ipynb", as_version=4)
-    executed, _ = reader_runs[name]
+    executed = reader_runs[name].notebook
     for number, (mine, theirs) in enumerate(zip(executed.cells, published.cells, strict=True)):
-        assert shape(mine) == shape(theirs), f"cell {number}: {mine.source.splitlines()[:1]}"
+        if NOTEBOOK_ONLY in theirs.metadata.get("tags", []):
+            continue  # the build does not run it: the published cell has no output
+        where = f"cell {number}: {mine.source.splitlines()[:1]}"
+        assert shape(mine) == shape(theirs), where
+        assert results(mine) == results(theirs), where
+
+
+def results(cell) -> list[list[str]]:
+    """The kinds of data each last-line value of a cell carries (a table's HTML, a figure's
+    SVG): the build's own rendering must be what a Jupyter kernel makes."""
+    return [sorted(o.data) for o in cell.get("outputs", []) if o.output_type == "execute_result"]
 
 
 # What a run measures differs from run to run: durations and their ratios. They are masked

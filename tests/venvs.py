@@ -3,7 +3,8 @@
 `fresh_venv` creates a real venv (its own interpreter, its own empty site-packages) and
 links into it, file tree by file tree, the distributions named and everything they
 require, taken from the project's environment: their `*.dist-info` and their top-level
-packages, so pip and `import` see them as installed there. Nothing else of the project's
+packages, so pip and `import` see them as installed there, and their commands (the
+console scripts pip would write into the venv's bin/). Nothing else of the project's
 environment is visible (no `.pth` file of its is processed, the editable
 `alphabet_tutorial` is absent), so the venv stands for a reader's machine, Colab for
 instance, that already has, say, `tensorflow`.
@@ -60,4 +61,11 @@ def fresh_venv(where: Path, names: list[str]) -> Path:
             target = Path(dist.locate_file(top))
             if target.parent == ours and not (site / top).exists():
                 (site / top).symlink_to(target, target_is_directory=target.is_dir())
+        for command in dist.entry_points.select(group="console_scripts"):
+            script = python.parent / command.name
+            script.write_text(
+                f"#!{python}\nimport importlib, sys\n"
+                f"sys.exit(importlib.import_module({command.module!r}).{command.attr}())\n"
+            )
+            script.chmod(0o755)
     return python

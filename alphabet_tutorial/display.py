@@ -1,0 +1,46 @@
+"""Tables and figures that show themselves: as HTML or an image in Jupyter and Colab,
+as their Markdown or SVG source when printed.
+
+Both are strings, so a function that returns one still prints, joins and compares as
+text (the CLI prints them). Left as the last line of a notebook cell, Jupyter and Colab
+show them rendered, from the `_repr_*_` method they look for: a `Markdown` table as an
+HTML table (Colab does not render Markdown output, googlecolab/colabtools#322), an `SVG`
+as an image. The site shows the same rendering under the chapter's code block.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import markdown
+
+
+class Markdown(str):
+    """Markdown text (a table, paragraphs) that Jupyter and Colab show rendered."""
+
+    def _repr_html_(self) -> str:
+        return markdown.markdown(self, extensions=["tables"])
+
+    def __repr__(self) -> str:  # Jupyter's plain-text form: the Markdown itself
+        return str(self)
+
+
+class SVG(str):
+    """An SVG image, as its source, that Jupyter and Colab show as an image."""
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:  # Jupyter's plain-text form: what the image shows
+        title = re.search(r"<title>(.*?)</title>", self)
+        return f"<SVG image: {unescape(title[1]) if title else 'untitled'}>"
+
+
+def table(header: list[str], rows: list[list]) -> Markdown:
+    """A table with the first column aligned left and the others right (figures)."""
+    if any(len(row) != len(header) for row in rows):
+        raise ValueError(f"every row needs {len(header)} cells, one per column of {header}")
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return Markdown("\n".join(lines))
