@@ -4,17 +4,21 @@ The chapters hold plain ```python fences, the blocks pytest-codeblocks tests. Th
 runs them in the MkDocs process the way pytest-codeblocks does (fences chained with
 `<!--pytest-codeblocks:cont-->` share their globals, the others start afresh) and puts
 under each fence what it printed: a text block, or Markdown for a fence marked
-`<!-- output: markdown -->`. A block that raises, or writes to stderr, fails the build
-with the chapter's file and line. The outputs stay with the page
-(`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the chapter's
-notebook: the code runs once, and page and notebook show the same outputs.
+`<!-- output: markdown -->`. Each chapter runs in a fresh, empty working directory,
+removed after it, as a reader's notebook would start in one: the chapters write `runs/`
+or `best.keras` where a reader would, and nothing lands in the repository. A block that
+raises, or writes to stderr, fails the build with the chapter's file and line. The outputs
+stay with the page (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for
+the chapter's notebook: the code runs once, and page and notebook show the same outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -39,14 +43,27 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     fences = [fence for fence in parse(markdown) if fence.runnable]
     sessions: dict[int, dict] = {}
     ran = []
-    for fence in fences:
-        namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
-        ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
+    with fresh_working_directory():
+        for fence in fences:
+            namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
+            ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
     page.meta["code_outputs"] = [(fence.code, output) for fence, output in ran]
     lines = markdown.splitlines()
     for fence, output in reversed(ran):
         lines[fence.end + 1 : fence.end + 1] = shown(fence, output)
     return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def fresh_working_directory():
+    """Run the body in a new empty directory, then go back and remove it with its files."""
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="chapter-") as directory:
+        os.chdir(directory)
+        try:
+            yield directory
+        finally:
+            os.chdir(previous)
 
 
 def run(fence: Fence, namespace: dict, path: str, source: str) -> str:
