@@ -96,3 +96,11 @@ def test_equations_become_mathml_with_no_script():
     html = facts.mathml("$$\n\\sigma(x)\n$$\nand \\(h_t\\) inline")
     assert '<div class="equation"><math' in html and 'display="block"' in html
     assert "<msub><mi>h</mi><mi>t</mi></msub>" in html and "$$" not in html
+
+
+def test_inline_maths_stays_inside_its_sentence_and_epsilon_is_a_power_of_ten():
+    html = facts.mathml("the dense layer gives the probabilities\n\\(p = x\\). The code")
+    assert html.startswith('the dense layer gives the probabilities\n<span class="math"><math')
+    assert html.endswith("</math></span>. The code")
+    assert facts.latex_number(1e-07) == "10^{-7}" and facts.latex_number(0.999) == "0.999"
+    assert facts.facts()["epsilon"] == "10^{-7}"
