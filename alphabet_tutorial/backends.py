@@ -152,7 +152,7 @@ def warm_up() -> None:
     model = build_sequential(config)
     for inputs in (evaluation_set(config)[0], encode_prompt("abc", config.window)):
         as_array(model(inputs))
-    CONFIDENT_MISTAKE[:] = [confident_mistake_loss(config)]
+    CONFIDENT_MISTAKE[:] = [confident_mistake_loss(config, model=model)]  # model: spent
 
 
 def block_other_backends() -> None:

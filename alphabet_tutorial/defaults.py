@@ -43,14 +43,15 @@ def power_of_ten(value: float) -> str:
     return f"{value:g}"
 
 
-def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT) -> float:
+def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=None) -> float:
     """`evaluate`'s loss for a model whose softmax puts `logit` more on a wrong letter than
     on every other: computed from the logits, it is `logit`; from clipped probabilities,
-    it would be -log(ε) at most."""
+    it would be -log(ε) at most. `model`: a compiled `build_sequential(config)` to reuse
+    (its dense layer's weights are overwritten)."""
     from alphabet_tutorial.keras_model import build_sequential
     from alphabet_tutorial.task import evaluation_set
 
-    model = build_sequential(config)
+    model = model if model is not None else build_sequential(config)
     dense = model.get_layer("dense")
     inputs, targets = evaluation_set(config)
     wrong = (int(np.argmax(targets[0])) + 1) % targets.shape[1]  # not the first window's answer
