@@ -56,7 +56,6 @@ def check_backend(backend: str) -> None:
         )
 
 
-# --8<-- [start:env]
 def backend_env(backend: str) -> dict[str, str]:
     """The environment of a process whose Keras runs on `backend`.
 
@@ -64,9 +63,6 @@ def backend_env(backend: str) -> dict[str, str]:
     made its epochs 20 to 40 times slower. Waiting passively costs nothing when idle.
     """
     return {"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "KERAS_BACKEND": backend}
-
-
-# --8<-- [end:env]
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,9 @@ class BackendRun:
     first_epoch_seconds: float  # of the first training: includes preparing its training step
     epoch_seconds: float  # median of the later, warmed epochs (and of the repeats)
     predictions: dict[str, str]  # prompt -> predicted next letter
+    # `evaluate`'s loss for a model sure of a wrong letter (defaults.confident_mistake_loss):
+    # the logit gap where the loss uses the logits, -log(epsilon) where it clips
+    confident_mistake_loss: float
     # backend whose `.keras` file this one loaded -> largest difference of the
     # probabilities on every window from what that backend itself predicted
     loaded: dict[str, float] = field(default_factory=dict)
@@ -116,6 +115,7 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
         "epoch_seconds": statistics.median(statistics.median(h.epoch_seconds[1:]) for _, h in runs),
         "predictions": {text: predict_next(model, text, config_)[0][0] for text in PROMPTS},
         "probabilities": as_array(output).tolist(),  # (windows, 26)
+        "confident_mistake_loss": CONFIDENT_MISTAKE[0],
     }
 
 
@@ -135,11 +135,16 @@ def load_in_worker(config: dict, paths: dict[str, str]) -> dict:
 # --8<-- [end:load]
 
 
+CONFIDENT_MISTAKE: list[float] = []  # measured once by warm_up, reported with each run
+
+
 def warm_up() -> None:
     """Build the model and run it once, on every window and on one prompt: the first use
     of each op (JAX compiles every op for its shapes) is paid here, while the other
     workers still import, not during the training asked for later. The training step
-    itself is traced or compiled afresh for each model, in its first epoch."""
+    itself is traced or compiled afresh for each model, in its first epoch. The loss of a
+    confident mistake, which differs by backend, is measured here too, for the same reason."""
+    from alphabet_tutorial.defaults import confident_mistake_loss
     from alphabet_tutorial.evaluation import as_array
     from alphabet_tutorial.keras_model import build_sequential
     from alphabet_tutorial.task import encode_prompt, evaluation_set
@@ -148,6 +153,7 @@ def warm_up() -> None:
     model = build_sequential(config)
     for inputs in (evaluation_set(config)[0], encode_prompt("abc", config.window)):
         as_array(model(inputs))
+    CONFIDENT_MISTAKE[:] = [confident_mistake_loss(config, model=model)]  # model: spent
 
 
 def block_other_backends() -> None:

@@ -31,6 +31,58 @@ def adam_form(epsilon: float = 0.1) -> str:
     raise AssertionError(f"Adam's step matches neither known form: {got}")
 
 
+MISTAKE_LOGIT = 100.0  # how much more the confident mistake below puts on the wrong letter
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value: float) -> str:
+    """A small constant as a reader writes it: 1e-07 -> "10⁻⁷" (others as they are)."""
+    if value > 0:
+        exponent = round(float(np.log10(value)))
+        if abs(exponent) > 3 and np.isclose(value, 10.0**exponent, rtol=1e-9):
+            return "10" + str(exponent).translate(SUPERSCRIPTS)
+    return f"{value:g}"
+
+
+def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=None) -> float:
+    """`evaluate`'s loss for a model whose softmax puts `logit` more on a wrong letter than
+    on every other: computed from the logits, it is `logit`; from clipped probabilities,
+    it would be -log(ε) at most. `model`: a compiled `build_sequential(config)` to reuse
+    (its dense layer's weights are overwritten)."""
+    from alphabet_tutorial.keras_model import build_sequential
+    from alphabet_tutorial.task import evaluation_set
+
+    model = model if model is not None else build_sequential(config)
+    dense = model.get_layer("dense")
+    inputs, targets = evaluation_set(config)
+    wrong = (int(np.argmax(targets[0])) + 1) % targets.shape[1]  # not the first window's answer
+    bias = np.zeros(targets.shape[1], np.float32)
+    bias[wrong] = logit
+    dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
+    return float(model.evaluate(inputs[:1], targets[:1], verbose=0)[0])
+
+
+def loss_input(config: Config) -> str:
+    """What `categorical_crossentropy` computes the model's loss from on this backend,
+    found by running the model."""
+    logit, epsilon = MISTAKE_LOGIT, keras.config.epsilon()
+    loss = confident_mistake_loss(config, logit)
+    backend = keras.config.backend()
+    worst = f"a wrong answer {logit:g} logits ahead of the right one costs {loss:.1f}"
+    if np.isclose(loss, logit, rtol=1e-3):
+        return (
+            f"on {backend}, the logits: the softmax output carries them and the loss uses "
+            f"them, unclipped ({worst}; clipped probabilities would cap it at "
+            f"-log ε = {-np.log(epsilon):.1f})"
+        )
+    if np.isclose(loss, -np.log(epsilon), rtol=1e-3):
+        return (
+            f"on {backend}, the probabilities, clipped to [ε, 1 - ε] with "
+            f"ε = {power_of_ten(epsilon)} ({worst})"
+        )
+    raise AssertionError(f"the loss of a confident mistake is neither form: {loss}")
+
+
 def choices(config: Config = Config()) -> list[tuple[str, str]]:
     """(what, what Keras chose) for the Sequential model built from `config`."""
     from alphabet_tutorial.keras_model import build_sequential
@@ -45,9 +97,6 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
     loss = keras.losses.get(model.loss)
     from_logits = inspect.signature(loss).parameters["from_logits"].default
     shuffle = inspect.signature(model.fit).parameters["shuffle"].default
-    # a probability of 0 for the right letter costs -log(epsilon): the output is clipped
-    worst = float(loss(np.eye(2, dtype="float32")[:1], np.array([[0.0, 1.0]], "float32"))[0])
-    clipped = np.isclose(worst, -np.log(keras.config.epsilon()), rtol=1e-3)
     return [
         ("LSTM input kernel", type(cell.kernel_initializer).__name__),
         ("LSTM recurrent kernel", type(cell.recurrent_initializer).__name__),
@@ -60,15 +109,13 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
             "Dense kernel and bias",
             f"{type(dense.kernel_initializer).__name__}, {type(dense.bias_initializer).__name__}",
         ),
-        ("Adam's β₁, β₂ and ε", f"{optimizer.beta_1}, {optimizer.beta_2}, {optimizer.epsilon}"),
+        (
+            "Adam's β₁, β₂ and ε",
+            f"{optimizer.beta_1}, {optimizer.beta_2}, {power_of_ten(optimizer.epsilon)}",
+        ),
         ("Adam's form", adam_form()),
         ("Shuffling in fit", f"shuffle={shuffle}: a new order every epoch"),
-        (
-            "Loss input",
-            f"probabilities (from_logits={from_logits}): cross-entropy of the "
-            "softmax output, "
-            + (f"clipped to [ε, 1 - ε], ε = {keras.config.epsilon()}" if clipped else "unclipped"),
-        ),
+        (f"Loss input (from_logits={from_logits})", loss_input(config)),
     ]
 
 

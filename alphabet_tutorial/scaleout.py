@@ -6,9 +6,9 @@ TensorFlow or JAX starts in a process).
 ports, prefixes their logs, and stops them all as soon as one fails or the caller is
 interrupted. Where 127.0.0.1 does not answer (a sandbox whose network namespace has its
 loopback down), the workers get a network namespace of their own whose loopback is up.
-`run_setups` measures every setup of the "Beyond one machine" chapter: the processes
-start (and pay their imports) together, then train one at a time, so that no run's
-timing shares the cores with another's training.
+`run_setups` trains the model in every data-parallel setup and measures each run: the
+processes start (and pay their imports) together, then train one at a time, so that no
+run's timing shares the cores with another's training.
 
 Run as `python -m alphabet_tutorial.scaleout SETUP ...` it is the child side: it prints one
 JSON line when it is ready, waits for a line on stdin when asked to, and prints one JSON
@@ -285,10 +285,13 @@ def launch_workers(
 
 
 def run_setups(config: Config, devices: int = 2, workers: int = 2, timeout=600) -> list[dict]:
-    """Every row of the chapter's table: both implementations on one device (in this
-    process) and on `devices` devices, the low-level model on `workers` workers, and Keras
-    on JAX over `devices` devices. The other processes start together and pay their
-    imports while this one waits; then the runs train one at a time."""
+    """Train the next-letter model in every data-parallel setup; one summary per run (its
+    setup, replicas, accuracy, epochs to 100 %, time of each epoch, a checksum of its
+    weights). Both implementations train on one device (in this process) and on `devices`
+    devices, the low-level model on `workers` local workers, and Keras on JAX over
+    `devices` devices: each setup that needs devices or a backend of its own gets fresh
+    processes, which start together and pay their imports first; then every run trains
+    in turn, one at a time."""
     jax = jax_env(devices)
     cluster, enter, holders = worker_network(workers)
     worker = ("--cluster", cluster, "--wait", "--index")
@@ -342,7 +345,7 @@ def label(run: dict) -> str:
 
 
 def format_setups(results: list[dict]) -> Markdown:
-    """The chapter's table, and what its figures say, as Markdown."""
+    """The runs of `run_setups` as a Markdown table, and what their figures say."""
     baseline = {label(r): warmed_epoch_seconds(r) for r in results if r["replicas"] == 1}
     rows = [
         "| Run | Batch per replica | 100 % at epoch | Time per epoch | vs. one device |",

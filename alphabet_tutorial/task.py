@@ -16,9 +16,8 @@ ALPHABET = string.ascii_lowercase
 NUM_LETTERS = len(ALPHABET)  # 26 classes
 
 
-# --8<-- [start:encoding]
-def encode(text: str) -> list[int]:
-    """Letters to indices: "abc" -> [0, 1, 2]. Lower- or upper-case, not mixed."""
+def _check_text(text: str) -> None:
+    """ValueError unless `text` is one or more letters a to z, all lower- or all upper-case."""
     if not isinstance(text, str):
         raise ValueError(f"expected a string of letters, got {text!r}")
     if not text:
@@ -28,25 +27,24 @@ def encode(text: str) -> list[int]:
     bad = [char for char in text.lower() if char not in ALPHABET]
     if bad:
         raise ValueError(f"{bad[0]!r} in {text!r} is not a letter from a to z")
-    return [ALPHABET.index(char) for char in text.lower()]
 
 
-def decode(indices) -> str:
-    """Indices to letters: [0, 1, 2] -> "abc"."""
+def _index_list(indices) -> list[int]:
+    """A sequence of letter indices as a list of ints in 0..25, or ValueError naming the bad one."""
     if isinstance(indices, str) or not hasattr(indices, "__iter__"):
         raise ValueError(f"expected a sequence of letter indices, got {indices!r}")
-    letters = []
+    checked = []
     for index in indices:
         if isinstance(index, bool) or not isinstance(index, int | np.integer):
             raise ValueError(f"letter index {index!r} is not an integer")
         if not 0 <= int(index) < NUM_LETTERS:
             raise ValueError(f"letter index {index!r} is outside 0..{NUM_LETTERS - 1}")
-        letters.append(ALPHABET[int(index)])
-    return "".join(letters)
+        checked.append(int(index))
+    return checked
 
 
-def one_hot(indices) -> np.ndarray:
-    """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
+def _index_array(indices) -> np.ndarray:
+    """`indices` as an integer array with values in 0..25, or ValueError."""
     indices = np.asarray(indices)
     if not indices.size:
         indices = indices.astype(np.int64)  # np.asarray([]) is float
@@ -54,7 +52,26 @@ def one_hot(indices) -> np.ndarray:
         raise ValueError(f"letter indices must be integers, got {indices}")
     if indices.size and (indices.min() < 0 or indices.max() >= NUM_LETTERS):
         raise ValueError(f"letter indices must lie in 0..{NUM_LETTERS - 1}, got {indices}")
-    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]
+    return indices
+
+
+# --8<-- [start:encoding]
+def encode(text: str) -> list[int]:
+    """Letters to indices: "abc" -> [0, 1, 2]. Lower- or upper-case, not mixed."""
+    _check_text(text)  # ValueError for anything else
+    return [ALPHABET.index(char) for char in text.lower()]
+
+
+def decode(indices) -> str:
+    """Indices to letters: [0, 1, 2] -> "abc"."""
+    indices = _index_list(indices)  # ValueError unless integers in 0..25
+    return "".join(ALPHABET[index] for index in indices)
+
+
+def one_hot(indices) -> np.ndarray:
+    """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
+    indices = _index_array(indices)  # ValueError unless integers in 0..25
+    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]  # row i of the identity: 1 at i
 
 
 # --8<-- [end:encoding]

@@ -3,8 +3,8 @@
 The widget (docs/widget/) runs the model in the reader's browser with a forward pass
 written in JavaScript. It needs the five arrays every weights file holds, the config and
 the package version. `asset` packs them: each array as the base64 of its little-endian
-float32 bytes (a quarter of the size of decimal text, and exact). `publish` hands the
-asset of a model trained on a page to the site build (hooks/widget.py writes it out).
+float32 bytes (a quarter of the size of decimal text, and exact). The site's build
+(hooks/widget.py) writes the asset of the model a chapter trains.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import numpy as np
 from alphabet_tutorial import __version__, impls
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.weights import WEIGHT_NAMES, check_weights
-
-_published: list[dict] = []
 
 
 def asset(weights, config: Config, impl: str) -> dict:
@@ -53,19 +51,3 @@ def arrays_of(data: dict) -> list[np.ndarray]:
         )
         for name in WEIGHT_NAMES
     ]
-
-
-def publish(weights, config: Config, impl: str) -> dict:
-    """Hand a trained model to the site build for the widget; returns its asset."""
-    data = asset(weights, config, impl)
-    _published.append(data)
-    return data
-
-
-def published() -> list[dict]:
-    """The assets published since the last `clear_published()`, oldest first."""
-    return list(_published)
-
-
-def clear_published() -> None:
-    _published.clear()

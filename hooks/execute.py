@@ -13,6 +13,9 @@ text. A block that raises, writes to stderr or shows a kind of output the page a
 cannot both show fails the build with the chapter's file and line. The outputs stay with
 the page (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the
 chapter's notebook: the code runs once, and page and notebook show the same outputs.
+Until the page is rendered, `page.meta["code_sessions"]` also holds what each fence left
+behind, `(line of the fence, its session's globals)`: hooks/widget.py takes the model a
+chapter trained from there.
 """
 
 from __future__ import annotations
@@ -62,25 +65,33 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     fences = [fence for fence in parse(markdown) if fence.runnable]
     sessions: dict[int, dict] = {}
     ran = []
-    with tempfile.TemporaryDirectory(prefix="chapter-") as workdir, working_directory(workdir):
+    with fresh_working_directory():
         for fence in fences:
             namespace = sessions.setdefault(fence.session, {"__name__": "__main__"})
             ran.append((fence, run(fence, namespace, path, page.file.abs_src_path)))
     page.meta["code_outputs"] = [(fence.code, output) for fence, output in ran]
+    page.meta["code_sessions"] = [(fence.start, sessions[fence.session]) for fence, _ in ran]
     lines = markdown.splitlines()
     for fence, output in reversed(ran):
         lines[fence.end + 1 : fence.end + 1] = shown(fence, output)
     return "\n".join(lines) + "\n"
 
 
+def on_page_content(html: str, page, config, files) -> str:
+    page.meta.pop("code_sessions", None)  # the chapter's models and data: no longer needed
+    return html
+
+
 @contextlib.contextmanager
-def working_directory(path: str):
+def fresh_working_directory():
+    """Run the body in a new empty directory, then go back and remove it with its files."""
     previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
+    with tempfile.TemporaryDirectory(prefix="chapter-") as directory:
+        os.chdir(directory)
+        try:
+            yield directory
+        finally:
+            os.chdir(previous)
 
 
 def run(fence: Fence, namespace: dict, path: str, source: str) -> Output:

@@ -77,11 +77,21 @@ def computed_facts(config) -> dict[str, str]:
         "dense_parameters": f"{total - lstm:,}",
         "parameters": f"{total:,}",
         "batches_per_epoch": str(-(-config.train_size // config.batch_size)),
-        **{name: f"{value:g}" for name, value in adam_defaults(Adam).items()},
+        **{name: latex_number(value) for name, value in adam_defaults(Adam).items()},
         "cell_lines": str(code_lines(section(inspect.getsource(lowlevel), "cell"))),
         "repeats": str(REPEATS),
         **gpu_facts(),  # recorded once on a GPU machine, not computed here
     }
+
+
+def latex_number(value: float) -> str:
+    """A number as the equations write it: 0.9 stays 0.9, 1e-07 becomes 10^{-7}."""
+    text = f"{value:g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \times {power}"
 
 
 def adam_defaults(optimizer) -> dict[str, float]:
@@ -110,7 +120,9 @@ def mathml(markdown: str) -> str:
         return f'{match["indent"]}<div class="equation">{html}</div>'
 
     def inline(match: re.Match) -> str:
-        return latex2mathml.converter.convert(match["tex"].strip())
+        # Markdown counts <math> as a block-level tag: at the start of a source line it
+        # would end the paragraph. Inside a <span> it stays in the sentence.
+        return f'<span class="math">{latex2mathml.converter.convert(match["tex"].strip())}</span>'
 
     return MATH_INLINE.sub(inline, MATH_BLOCK.sub(block, markdown))
 

@@ -1,8 +1,9 @@
 """Place the TensorBoard screenshots, with the alt text and provenance of their manifest.
 
 A chapter writes `<!-- tensorboard-figure: NAME.png -->` where a screenshot goes and
-`<!-- tensorboard-manifest -->` where the note on how they were made goes; both are read
-from docs/img/tensorboard/manifest.json, written by `alphabet-tutorial screenshots`.
+`<!-- tensorboard-manifest -->` where the note on how they were made goes (a reader's
+note: when, and with which versions); both are read from docs/img/tensorboard/manifest.json,
+written by `alphabet-tutorial screenshots`.
 """
 
 from __future__ import annotations
@@ -34,22 +35,13 @@ def figure(manifest: dict, path: Path, name: str, indent: str) -> str:
 
 
 def provenance(data: dict, indent: str) -> str:
-    """How the screenshots were made: versions, config and date, from the manifest."""
+    """How the screenshots were made, for a reader: one collapsed note, from the manifest."""
     versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
-    config = ", ".join(f"`{key}={value}`" for key, value in data["config"].items())
     body = [
-        '??? info "How these screenshots were made"',
-        f"    Captured by `{data['made_by']}` on {data['date'][:10]}, from fresh training runs "
-        "of both models in a real TensorBoard, in headless Chromium.",
+        '??? note "How this page was measured"',
         "",
-        f"    - Versions: {versions}",
-        f"    - Config: {config}",
-        f"    - Whole capture: {data['wall_seconds']:.0f} s",
-        "",
-        "    Remake them with `make screenshots`. The manifest, as written:",
-        "",
-        "    ```json",
-        *(f"    {line}" for line in json.dumps(data, indent=2).splitlines()),
-        "    ```",
+        "    The screenshots come from a real TensorBoard, in a headless browser, reading the "
+        "logs of fresh training runs of both models with the default `Config`, on "
+        f"{data['date'][:10]}, with {versions}.",
     ]
     return "\n".join(indent + line if line else line for line in body)

@@ -5,9 +5,11 @@ form there (a labelled text box, a status line, an empty chart). docs/widget/loa
 loaded on every page, fetches the rest when a widget scrolls into view: the forward pass
 (lstm.js), the widget (widget.js, widget.css) and `widget/weights.json`.
 
-That JSON is never committed: a page trains a model and hands it over with
-`alphabet_tutorial.widget.publish`, and after the build this hook writes the asset of the
-last model published. A build in which no page published a model fails.
+That JSON is never committed. The line `<!-- next-letter-widget: the model trained above -->`
+also says where its weights come from: the Keras `model` (and its `config`) left by the
+last code block above the line, as hooks/execute.py ran it. The reader's code stays what
+a reader would write, and after the build this hook writes the asset of that model. A
+build in which no page names a trained model fails.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from mkdocs.exceptions import PluginError
 
 from alphabet_tutorial import widget
 
-MARKER = re.compile(r"^<!-- next-letter-widget -->$", re.M)
+MARKER = re.compile(r"^<!-- next-letter-widget(?P<trained>: the model trained above)? -->$", re.M)
 ASSET = Path("widget") / "weights.json"
+ASSETS: list[dict] = []  # the trained models' assets, in the order of the pages
 
 FORM = """\
 <div class="next-letter" data-next-letter>
@@ -35,20 +38,40 @@ this box comes into view.</p>
 
 
 def on_pre_build(config) -> None:
-    widget.clear_published()  # `mkdocs serve` rebuilds in the same process
+    ASSETS.clear()  # `mkdocs serve` rebuilds in the same process
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    # page.markdown is the page's source until every hook has run: the lines execute.py read
+    for number, line in enumerate(page.markdown.splitlines() if page is not None else []):
+        match = MARKER.fullmatch(line)
+        if match and match["trained"]:
+            ASSETS.append(trained_above(page, number))
     return MARKER.sub(FORM, markdown)
 
 
-def on_post_build(config) -> None:
-    assets = widget.published()
-    if not assets:
+def trained_above(page, line: int) -> dict:
+    """The asset of the Keras `model` left by the last code block above `line` of the
+    page's source (hooks/execute.py ran the blocks before this hook)."""
+    import keras
+
+    above = [namespace for start, namespace in page.meta.get("code_sessions", []) if start < line]
+    model, config = (above[-1].get(name) if above else None for name in ("model", "config"))
+    if not isinstance(model, keras.Model) or config is None:
         raise PluginError(
-            "no page published a trained model for the next-letter widget "
-            "(alphabet_tutorial.widget.publish): widget/weights.json cannot be written"
+            f"{page.file.src_uri}: no code block above the next-letter widget left a Keras "
+            "`model` and its `config` for the widget's weights"
+        )
+    return widget.asset(model.get_weights(), config, impl="keras")
+
+
+def on_post_build(config) -> None:
+    if not ASSETS:
+        raise PluginError(
+            "no page trained a model for the next-letter widget "
+            "(<!-- next-letter-widget: the model trained above -->): "
+            "widget/weights.json cannot be written"
         )
     path = Path(config["site_dir"]) / ASSET
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(widget.to_json(assets[-1]), encoding="utf-8")
+    path.write_text(widget.to_json(ASSETS[-1]), encoding="utf-8")

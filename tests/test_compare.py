@@ -8,7 +8,8 @@ import pytest
 from alphabet_tutorial import Config, compare, impls, sources
 from alphabet_tutorial.compare import Comparison, Run
 
-CONCLUSIONS = Path(__file__).resolve().parent.parent / "docs" / "conclusions.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CONCLUSIONS = DOCS / "conclusions.md"
 
 
 def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
@@ -37,10 +38,23 @@ def test_both_sides_count_their_monitoring_and_tensorboard_logging():
     assert compare.lines_of_code("lowlevel") > 1.5 * compare.lines_of_code("keras")
 
 
-def test_the_conclusions_page_shows_exactly_the_counted_sections():
-    shown = re.findall(r'--8<-- "alphabet_tutorial/(\w+\.py):(\w+)"', CONCLUSIONS.read_text())
-    counted = [(impl.filename, name) for impl in impls.IMPLS.values() for name in impl.sections]
-    assert [pair for pair in shown if pair[1] != "table"] == counted
+def test_every_counted_section_is_shown_on_one_chapter_that_the_conclusions_link_to():
+    """The conclusions count these sections and link to where each is explained: every one
+    is shown in full on exactly one chapter, none on the conclusions themselves. No listing
+    is shown twice: a later page links back to it."""
+    shown: dict[tuple[str, str], list[str]] = {}
+    for chapter in sorted(DOCS.glob("*.md")):
+        for pair in re.findall(
+            r'--8<-- "alphabet_tutorial/(\w+\.py):([\w-]+)"', chapter.read_text()
+        ):
+            shown.setdefault(pair, []).append(chapter.name)
+    repeated = {pair: pages for pair, pages in shown.items() if len(pages) > 1}
+    assert not repeated, f"listings shown more than once (link back instead): {repeated}"
+    linked = set(re.findall(r"\]\(([\w-]+\.md)#", CONCLUSIONS.read_text()))
+    for impl in impls.IMPLS.values():
+        for name in impl.sections:
+            pages = shown.get((impl.filename, name), [])
+            assert len(pages) == 1 and pages[0] in linked, (impl.filename, name, pages)
 
 
 def test_missing_section_unknown_implementation_and_bad_repeats_are_value_errors():

@@ -140,7 +140,10 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):
     """The chapter's tables (every backend, the round trip) are read back and checked in
     tests/test_backends.py; here, the output of its low-level JAX block."""
-    assert re.search(r"gradient step 30: loss \d\.\d{4}", text(built_site, "backends/"))
+    shown = text(built_site, "backends/")
+    losses = [float(x) for x in re.findall(r"gradient step +\d+: loss (\d\.\d{4})", shown)]
+    assert len(losses) == 4 and losses[-1] < losses[0] / 10, losses  # it learns
+    assert "accuracy on every window: 100%" in shown
 
 
 def test_the_pages_show_the_predictions_of_this_build(built_site):
@@ -384,3 +387,51 @@ def test_each_exercise_solution_is_collapsed_with_its_output(built_site):
         assert len(solutions) == expected, chapter
         for solution in solutions:  # the code, then what it printed during the build
             assert solution.index("language-python") < solution.index("language-text")
+
+
+class Paragraphs(HTMLParser):
+    """The text of every <p>, and every formula that stands alone (its parent neither a
+    sentence's <span class="math"> nor a displayed equation's <div class="equation">)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []
+        self.paragraphs: list[list[str]] = []  # [text outside formulas, formulas' text]
+        self.lone_formulas: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "math":
+            parent, classes = self.stack[-1] if self.stack else ("", "")
+            if (parent, classes) not in {("span", "math"), ("div", "equation")}:
+                self.lone_formulas.append(f"<math> in <{parent} class={classes!r}>")
+        if tag == "p":
+            self.paragraphs.append(["", ""])
+        if tag not in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
+            self.stack.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        tags = [tag for tag, _ in self.stack]
+        if "p" in tags:
+            self.paragraphs[-1]["math" in tags] += data
+
+
+def test_no_sentence_is_cut_into_paragraphs(built_site):
+    """Inline maths at the start of a source line once ended its paragraph (Markdown
+    counts <math> as a block tag): the page showed "... gives the probabilities", the
+    formula alone, and ". The code keeps ..." as three paragraphs."""
+    problems = []
+    for path in html_files(built_site):
+        found = Paragraphs(path.read_text(encoding="utf-8"))
+        where = path.relative_to(built_site)
+        problems += [f"{where}: {lone}" for lone in found.lone_formulas]
+        for words, formulas in found.paragraphs:
+            if re.match(r"\s*[.,;:!?)\]]", words):
+                problems.append(f"{where}: a paragraph starts with punctuation: {words[:60]!r}")
+            elif formulas.strip() and not words.strip():
+                problems.append(f"{where}: a paragraph is a lone formula: {formulas[:60]!r}")
+    assert not problems, "\n".join(problems)

@@ -114,3 +114,11 @@ def test_a_standalone_listing_may_write_its_own_numbers_and_nothing_else_may():
     assert "3 letters" in checked_text(marked + "Then 3 letters.\n")  # prose still checked
     chapter = (REPO / "docs/keras-implementation.md").read_text(encoding="utf-8")
     assert len(STANDALONE.findall(chapter)) == 1  # the one-listing model, and only it
+
+
+def test_inline_maths_stays_inside_its_sentence_and_epsilon_is_a_power_of_ten():
+    html = facts.mathml("the dense layer gives the probabilities\n\\(p = x\\). The code")
+    assert html.startswith('the dense layer gives the probabilities\n<span class="math"><math')
+    assert html.endswith("</math></span>. The code")
+    assert facts.latex_number(1e-07) == "10^{-7}" and facts.latex_number(0.999) == "0.999"
+    assert facts.facts()["epsilon"] == "10^{-7}"

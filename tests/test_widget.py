@@ -15,6 +15,7 @@ import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from alphabet_tutorial import Config, __version__, cli, impls
 from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
 from alphabet_tutorial.weights import save_weights, weight_shapes
-from alphabet_tutorial.widget import arrays_of, asset, publish, to_json
+from alphabet_tutorial.widget import arrays_of, asset, to_json
 
 REPO = Path(__file__).resolve().parent.parent
 WIDGET = REPO / "docs" / "widget"
@@ -89,20 +90,35 @@ def widget_hook():
     return hook
 
 
-def test_the_build_writes_the_published_asset_and_fails_without_one(
-    trained_keras, config, tmp_path
+def test_the_build_writes_the_weights_of_the_model_trained_above_the_widget(
+    trained_keras, trained_lowlevel, config, tmp_path
 ):
     hook = widget_hook()
+
+    def page(source: str, sessions: list) -> SimpleNamespace:
+        file = SimpleNamespace(src_uri="chapter.md")
+        return SimpleNamespace(markdown=source, meta={"code_sessions": sessions}, file=file)
+
     hook.on_pre_build({})
-    with pytest.raises(PluginError, match="no page published a trained model"):
+    teaser = "Try it:\n\n<!-- next-letter-widget -->\n"  # shows the widget, trains nothing
+    shown = hook.on_page_markdown(teaser, page(teaser, []), {}, None)
+    assert '<input id="next-letter-input"' in shown and "data-next-letter" in shown
+    with pytest.raises(PluginError, match="no page trained a model"):
         hook.on_post_build({"site_dir": str(tmp_path)})
     assert not (tmp_path / "widget").exists()
-    published = publish(trained_keras[0].get_weights(), config, "keras")
+
+    source = "```python\n...\n```\n\n<!-- next-letter-widget: the model trained above -->\n"
+    keras_model, lowlevel_model = trained_keras[0], trained_lowlevel[0]
+    sessions = [(0, {"model": keras_model, "config": config})]
+    shown = hook.on_page_markdown(source + "output\n", page(source, sessions), {}, None)
+    assert "data-next-letter" in shown and "next-letter-widget" not in shown
     hook.on_post_build({"site_dir": str(tmp_path)})
-    assert (tmp_path / "widget" / "weights.json").read_text() == to_json(published)
-    page = hook.on_page_markdown("Try it:\n\n<!-- next-letter-widget -->\n", None, {}, None)
-    assert '<input id="next-letter-input"' in page and "data-next-letter" in page
-    hook.on_pre_build({})  # leave nothing published behind for other tests
+    written = (tmp_path / "widget" / "weights.json").read_text()
+    assert written == to_json(asset(keras_model.get_weights(), config, "keras"))
+    for sessions in ([], [(0, {"model": lowlevel_model, "config": config})]):
+        with pytest.raises(PluginError, match="chapter.md: no code block above the next-letter"):
+            hook.on_page_markdown(source, page(source, sessions), {}, None)
+    hook.on_pre_build({})
 
 
 # --- the browser -----------------------------------------------------------------------
@@ -325,8 +341,7 @@ def test_built_weights_are_this_builds_keras_model_within_budget(built_site: Pat
     sizes = {name: (built_site / "widget" / name).stat().st_size for name in ("loader.js", *LAZY)}
     assert sum(sizes.values()) < BUDGET, sizes
     chapter = (built_site / "keras-implementation" / "index.html").read_text()
-    assert 'id="next-letter-input"' in chapter  # the widget's form, and the block's output:
-    assert f"keras weights, alphabet-tutorial {__version__}" in chapter
+    assert 'id="next-letter-input"' in chapter  # the widget's form
 
 
 def serve_sitemap_here(page, built_site: Path, site_url: str) -> None:
