@@ -46,9 +46,16 @@ TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
 )
-IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)(?:\{[^}]*\})?")  # attr list too
 LINK = re.compile(r"\]\((?P<page>[\w-]+)\.md(?P<anchor>#[\w-]+)?\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+# Markers of what only the page shows, and the line the notebook shows in their place.
+ON_THE_PAGE = {
+    "tensorboard-figure": "*(A TensorBoard screenshot is here on the chapter page.)*",
+    "next-letter-widget": "*(The chapter page has a box here that runs the trained model in "
+    "your browser.)*",
+}
+MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
 
 
@@ -212,6 +219,9 @@ def flatten(lines: list[str], config) -> str:
             continue
         number += 1
         if COMMENT.match(line):
+            marker = MARKER.match(line)
+            if marker and marker["name"] in ON_THE_PAGE:
+                out += ["", ON_THE_PAGE[marker["name"]], ""]
             continue
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
