@@ -32,9 +32,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from alphabet_tutorial import Config  # no backend imported
+from alphabet_tutorial.backends import largest_difference
 
 # The sizes: the tutorial's, then larger models on more data with larger batches, up to
 # one where the GPU is far ahead. Epochs are fewer where an epoch holds more steps.
@@ -146,10 +145,6 @@ def gpu_description() -> dict[str, str]:
         return {}
     name, memory, driver = (part.strip() for part in out.stdout.splitlines()[0].split(","))
     return {"name": name, "memory": memory, "driver": driver}
-
-
-def largest_difference(first, second) -> float:
-    return float(np.max(np.abs(np.asarray(first) - np.asarray(second))))
 
 
 def measure(backends, devices, sizes) -> dict:
