@@ -7,12 +7,15 @@ other than this machine and collects the blocked URLs, so a caller can fail with
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
+
+from alphabet_tutorial import stopping
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -47,6 +50,19 @@ def find_chromium() -> str:
         if found:
             return found
     raise RuntimeError(INSTALL_HINT)
+
+
+def quiet_after_stop(record: logging.LogRecord) -> bool:
+    """Drop Playwright's log records once a stop signal arrived.
+
+    A signal that interrupts a Playwright call leaves its reply unclaimed; Playwright then
+    logs "Cannot find command to respond" with a traceback. The command's own line says it
+    stopped: that record is an echo of the stop, not a second failure.
+    """
+    return not stopping.received
+
+
+logging.getLogger("playwright").addFilter(quiet_after_stop)
 
 
 @contextmanager

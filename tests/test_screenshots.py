@@ -4,8 +4,10 @@ Chromium) into a temporary directory, and each failure path on its own.
 
 import datetime
 import json
+import logging
 import os
 import resource
+import signal
 import socket
 import time
 from contextlib import nullcontext
@@ -165,6 +167,17 @@ def test_no_chromium_on_the_machine_gives_the_install_hint(monkeypatch):
 )
 def test_loopback_means_this_machine_only(url, loopback):
     assert browser.is_loopback(url) is loopback
+
+
+def test_playwright_s_log_records_are_dropped_once_a_stop_signal_arrived(monkeypatch, caplog):
+    from alphabet_tutorial import stopping
+
+    logger = logging.getLogger("playwright")  # the logger Playwright's connection logs to
+    monkeypatch.setattr(stopping, "received", [])
+    logger.error("Error occurred in event listener")
+    monkeypatch.setattr(stopping, "received", [signal.SIGINT])
+    logger.error("Cannot find command to respond: 37")
+    assert [r.getMessage() for r in caplog.records] == ["Error occurred in event listener"]
 
 
 def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
