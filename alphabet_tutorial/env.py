@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import importlib.abc
 import importlib.util
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from importlib import metadata
 
 # TensorFlow's C++ start-up chatter stays out of outputs (2.21 needs both settings; level 3
 # also hides the "failed call to cuInit" error the `tensorflow` wheel logs without a GPU).
@@ -83,12 +87,55 @@ def setup(private_keras_home: bool = False) -> None:
         os.environ["KERAS_HOME"] = keras_home
 
 
-def setup_notebook() -> None:
-    """`setup()` for a notebook kernel (the notebooks' install cell calls it): TensorFlow
-    imported at once with the QUIET settings (unless set) and stderr silenced (Jupyter
-    would show the CUDA probe's lines as error output); no bytecode cached for the modules
-    TensorFlow writes to the temporary directory for each tf.function (it deletes them at
-    exit, not their __pycache__). Keras keeps its usual home: the reader asked for Keras."""
+class NotInstalled(RuntimeError):
+    """pip could not install the package a notebook was built with. Jupyter and Colab show
+    an exception's `_render_traceback_` (IPython's hook) instead of a traceback: one line."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
+
+
+def installed_from() -> tuple[str, str | None] | None:
+    """The installed alphabet-tutorial's version and the git commit pip took it from (None
+    where it came from a wheel or a checkout); None where it is not installed."""
+    try:
+        dist = metadata.distribution("alphabet-tutorial")
+    except metadata.PackageNotFoundError:
+        return None
+    url = json.loads(dist.read_text("direct_url.json") or "{}")
+    return dist.version, url.get("vcs_info", {}).get("commit_id")
+
+
+def install(package: str, built: tuple[str, str | None]) -> None:
+    """`pip install package` where what is installed is not `built` (version, commit; the
+    commit is compared only where both are known); then the package is imported afresh."""
+    now = installed_from()
+    if now and now[0] == built[0] and None in (now[1], built[1]) or now == built:
+        return
+    same = ["--force-reinstall", "--no-deps"] if now and now[0] == built[0] else []
+    command = [sys.executable, "-m", "pip", "install", "-q", "--no-color", *same, package]
+    pip = subprocess.run(command, capture_output=True, text=True)
+    if pip.returncode:
+        why = (pip.stderr.strip() or "pip failed").splitlines()[-1]
+        raise NotInstalled(
+            f"Could not install the companion package ({why}): install it with "
+            f'`pip install "{package}"`, restart the kernel and run again.'
+        )
+    for name in [name for name in sys.modules if name.partition(".")[0] == __package__]:
+        del sys.modules[name]  # the next import reads the installed files
+    importlib.invalidate_caches()
+
+
+def setup_notebook(package: str | None = None, built: tuple[str, str | None] | None = None) -> None:
+    """The notebooks' first cell calls this once the package is installed: where `package`
+    and `built` are given, the version the notebook was built with replaces another one
+    (`install`). Then `setup()` for a notebook kernel: TensorFlow imported at once with the
+    QUIET settings (unless set) and stderr silenced (Jupyter would show the CUDA probe's
+    lines as error output); no bytecode cached for the modules TensorFlow writes to the
+    temporary directory for each tf.function (it deletes them at exit, not their
+    __pycache__). Keras keeps its usual home: the reader asked for Keras."""
+    if package and built:
+        install(package, built)
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
     sys.dont_write_bytecode = True

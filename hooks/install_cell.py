@@ -14,15 +14,12 @@ The default, `alphabet-tutorial @ git+https://github.com/{repository}@{commit}`,
 the built commit. The release route needs no git: `{site_url}dist/` + the wheel's name
 (`wheel_url`), which the failure line offers too.
 
-The cell installs where the package is missing, where its version is not the built one,
-and where it was installed from git at another commit (pip keeps an installed version
-that matches, so that one is reinstalled with `--force-reinstall --no-deps`: the same
-version, the same dependencies); otherwise (the build's own kernels, a reader's venv
-with this release) it installs nothing. Either way it ends with
-`alphabet_tutorial.env.setup_notebook()`, which quiets TensorFlow before a later cell
-imports it. When pip fails, the cell raises an error whose `_render_traceback_`
-(IPython's hook) is one line, so Jupyter and Colab show that line instead of a
-traceback, and "Run all" stops there.
+The cell runs pip only where the package is missing; when pip fails, it raises an error
+whose `_render_traceback_` (IPython's hook) is one line, so Jupyter and Colab show that
+line instead of a traceback, and "Run all" stops there. It ends with
+`alphabet_tutorial.env.setup_notebook(PACKAGE, built=(version, commit))`, which replaces
+another installed version, or this version installed from git at another commit
+(`env.install`), and quiets TensorFlow before a later cell imports it.
 """
 
 from __future__ import annotations
@@ -37,32 +34,25 @@ from mkdocs.exceptions import PluginError
 REPO = Path(__file__).resolve().parent.parent
 
 CELL = """\
-# Install the tutorial's companion package as this notebook was built, unless it is already;
-# if pip fails, the notebook stops here with one line saying why and what to do instead.
-import importlib, json, subprocess, sys
-from importlib import metadata
+# The tutorial's companion package, pinned to the commit this notebook was built from: pip
+# installs it where it is missing; if pip fails, the cell stops with one line saying why.
+import importlib.util, subprocess, sys
 
 PACKAGE = {package}
-{wheel}BUILT = {version}, {commit}  # version, commit (an install from git must be at this one)
-dist = next(metadata.distributions(name="alphabet-tutorial"), None)
-url = json.loads(dist.read_text("direct_url.json") or "{{}}") if dist else {{}}
-if not dist or (dist.version, url.get("vcs_info", {{}}).get("commit_id", BUILT[1])) != BUILT:
-    same = ["--force-reinstall", "--no-deps"] if dist and dist.version == BUILT[0] else []
-    command = [sys.executable, "-m", "pip", "install", "-q", "--no-color", *same, PACKAGE]
-    pip = subprocess.run(command, capture_output=True, text=True)
-    if pip.returncode:
-        why = [s.strip() for s in pip.stderr.splitlines() if s.strip()[:6] in ("ERROR:", "fatal:")]
-        error = RuntimeError(
-            f"Could not install the companion package ({{(why or ['pip failed'])[0]}}): install "
-            f'it with `pip install "{{PACKAGE}}"`{or_wheel}, restart the kernel and run again.'
-        )
-        error._render_traceback_ = lambda: [str(error)]  # Jupyter and Colab show this line only
+if importlib.util.find_spec("alphabet_tutorial") is None:
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE],
+                         capture_output=True, text=True)
+    if pip.returncode:  # Jupyter and Colab show the error's one line, not a traceback
+        why = (pip.stderr.strip() or "pip failed").splitlines()[-1]
+        error = RuntimeError(f"Could not install the companion package ({{why}}): install it with"
+                             f' `pip install "{{PACKAGE}}"`'{or_wheel}
+                             ", restart the kernel and run again.")
+        error._render_traceback_ = lambda: [str(error)]
         raise error
-    importlib.invalidate_caches()
 
 from alphabet_tutorial import env
-
-env.setup_notebook()  # quiets TensorFlow's start-up messages"""
+# Checks the installed version is the built one (else installs that) and quiets TensorFlow.
+env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
 
 
 def version() -> str:
@@ -106,8 +96,7 @@ def install_cell(config) -> str:
     package, wheel = requirement(config), wheel_url(config)
     return CELL.format(
         package=json.dumps(package),
-        wheel="" if package == wheel else f"WHEEL = {json.dumps(wheel)}  # the release: no git\n",
         version=json.dumps(version()),
         commit=json.dumps(commit()).replace("null", "None"),
-        or_wheel="" if package == wheel else " or `pip install {WHEEL}`",
+        or_wheel="" if package == wheel else f'\n{" " * 29}" or `pip install {wheel}`"',
     )

@@ -10,6 +10,7 @@ its report, or as a failure to resolve.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import queue
@@ -230,15 +231,21 @@ def test_the_install_cell_pins_the_built_commit():
     expected = f"alphabet-tutorial @ git+https://github.com/{repository}@{commit}"
     assert requirement(MKDOCS) == expected
     assert f"PACKAGE = {json.dumps(expected)}" in install_cell(MKDOCS)
-    assert f'BUILT = "{version()}", "{commit}"' in install_cell(MKDOCS)
+    assert f'env.setup_notebook(PACKAGE, built=("{version()}", "{commit}"))' in install_cell(MKDOCS)
 
 
 def test_the_install_cell_reads_at_a_glance():
-    """About twenty lines of plain code: no class, nothing nested deeper than the failure."""
+    """At most twenty lines of plain code (eight of them the failure's one line): no class,
+    nothing nested deeper than the failure."""
     cell = install_cell(MKDOCS)
-    assert len(cell.splitlines()) <= 27
+    assert len(cell.splitlines()) <= 20
     assert "class " not in cell and "def " not in cell
-    assert max(len(line) - len(line.lstrip()) for line in cell.splitlines()) <= 12
+
+    def depth(node: ast.AST) -> int:  # how deep blocks (if, for, try, with) nest
+        inner = max(map(depth, ast.iter_child_nodes(node)), default=0)
+        return inner + isinstance(node, ast.If | ast.For | ast.While | ast.Try | ast.With)
+
+    assert depth(ast.parse(cell)) == 2  # `if pip failed` inside `if it is missing`
 
 
 HEAD = subprocess.run(
@@ -282,8 +289,9 @@ def install_as(python: Path, wheel: Path, installed_version: str, commit: str | 
 @pytest.mark.parametrize("case", INSTALLED)
 def test_the_install_cell_installs_only_what_the_notebook_was_not_built_from(case, wheel, tmp_path):
     """Another version, or this one from git at another commit, is replaced by the built one
-    (here the wheel, from its file); the built version is left as it is, without calling pip
-    (the cell's package is then a file that does not exist: pip would fail)."""
+    (here the wheel, from its file: `env.setup_notebook`, which the cell calls); the built
+    version is left as it is, without calling pip (the cell's package is then a file that
+    does not exist: pip would fail)."""
     installed_version, commit = INSTALLED[case]
     names = ["ipykernel", "pip", *(r.name for r in runtime_requirements(wheel))]
     python = fresh_venv(tmp_path / "venv", names)
