@@ -390,13 +390,13 @@ def run_predict(args) -> None:
 def run_compare(args) -> None:
     if args.backends:
         return run_compare_backends(args)
-    from alphabet_tutorial.compare import compare, format_summary, format_table
+    from alphabet_tutorial.compare import compare, format_method, format_summary, format_table
 
     result = compare(config_from(args), repeats=args.repeats)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
-        print(format_table(result) + "\n\n" + format_summary(result))
+        print("\n\n".join([format_table(result), format_summary(result), format_method(result)]))
 
 
 def run_compare_backends(args) -> None:

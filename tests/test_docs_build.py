@@ -115,8 +115,8 @@ def tables(html: str) -> list[dict[str, list[str]]]:
 
 def test_the_conclusions_table_holds_this_packages_figures(built_site):
     found = tables(page(built_site, "conclusions/"))
-    # The comparison, then the recorded GPU figures (tests/test_gpu_figures.py).
-    assert len(found) == 2, "the comparison and the GPU figures should be two HTML tables"
+    # The comparison, the speed knobs, then the recorded GPU figures (tests/test_gpu_figures.py).
+    assert len(found) == 3, "the comparison, the knobs and the GPU figures: three HTML tables"
     rows = found[0]
     assert rows["Measure"] == ["Low-level TensorFlow", "Keras"]
     assert rows["Lines of code (one rule, below)"] == [
@@ -134,7 +134,21 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         assert 0 < low <= middle <= high
     text_shown = text(built_site, "conclusions/")
     assert RULE in " ".join(text_shown.split())
-    assert re.search(r"a ratio Keras / low-level of \d+\.\d\d", text_shown)
+    # The sentence under the table: which side was faster follows from the medians it gives.
+    summary = re.search(
+        r"Per epoch, (Keras took|Keras was|the two took) (?:(\d+\.\d) times )?.*?: "
+        r"(\d+\.\d) ms against (\d+\.\d) ms",
+        text_shown,
+    )
+    assert summary, "the sentence under the comparison table is missing"
+    verdict, times, keras, low = summary.groups()
+    ratio = float(keras) / float(low)
+    expected = "Keras took" if ratio > 1.1 else "Keras was" if ratio < 1 / 1.1 else "the two took"
+    assert verdict == expected
+    if times:
+        assert abs(float(times) - max(ratio, 1 / ratio)) < 0.06, (times, ratio)
+    knobs = found[1]
+    assert list(knobs)[:2] == ["Knob", "defaults"] and knobs["defaults"][-1] == "1.00"
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):
