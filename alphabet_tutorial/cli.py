@@ -446,36 +446,6 @@ def run_tensorboard(args) -> None:
         raise Fault(str(error)) from None
 
 
-def run_screenshots(args) -> None:
-    from alphabet_tutorial.outputs import check_output_file
-
-    config = config_from(args)
-    try:  # the optional dependencies, before a minute of training
-        import PIL  # noqa: F401
-        import playwright.sync_api  # noqa: F401
-    except ImportError as error:
-        raise UsageError(
-            f"screenshots need the package {(error.name or '').split('.')[0]!r}: "
-            "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
-        ) from None
-    from alphabet_tutorial.browser import find_chromium
-    from alphabet_tutorial.screenshots import NotACapture, capture, check_replaceable
-
-    with user_input():
-        check_output_file(args.out, "screenshots directory", directory=True)
-        check_replaceable(args.out)
-    try:
-        find_chromium()
-    except RuntimeError as error:  # a missing browser is the user's to install
-        raise UsageError(str(error)) from None
-    try:
-        manifest = capture(args.out, config)
-    except NotACapture as error:  # a file of the user's came into --out meanwhile: kept
-        raise UsageError(str(error)) from None
-    for image in manifest["images"]:
-        print(args.out / image["file"])
-
-
 def build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
@@ -541,28 +511,26 @@ def build_parser() -> Parser:
     board.add_argument("--logdir", type=Path, required=True)
     board.add_argument("--port", type=port_number, default=0, help="default: a free port")
 
-    shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
-    shots.set_defaults(func=run_screenshots)
-    shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
-    add_config_options(shots)
     return parser
 
 
-def fail(message: str, status: int) -> int:
+def fail(prog: str, message: str, status: int) -> int:
     """Print the first line of `message` as the command's one error line."""
-    print(f"{PROG}: error: {message.strip().splitlines()[0]}", file=sys.stderr)
+    print(f"{prog}: error: {message.strip().splitlines()[0]}", file=sys.stderr)
     return status
 
 
-def main(argv=None) -> int:
-    """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+def main(argv=None, parser: Parser | None = None) -> int:
+    """Run one command of `parser` (this command's by default; the site tooling passes
+    its own); SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+    parser = parser or build_parser()
     env.setup()
     stopping.received.clear()  # a signal that stopped an earlier call in this process
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         args.argv = argv  # for a rerun in a fresh process (train --backend)
         try:
             status = args.func(args)
@@ -570,15 +538,15 @@ def main(argv=None) -> int:
             stopping.check()  # a failure that follows a swallowed stop signal is that stop
             raise
     except UsageError as error:
-        return fail(str(error) or "bad input", 2)
+        return fail(parser.prog, str(error) or "bad input", 2)
     except Diverged as error:  # the config cannot train: the user's to change, like bad input
-        return fail(str(error), 2)
+        return fail(parser.prog, str(error), 2)
     except Fault as error:
-        return fail(str(error), 1)
+        return fail(parser.prog, str(error), 1)
     except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile
         from alphabet_tutorial.outputs import describe, is_machine_fault
 
-        return fail(describe(error), 1 if is_machine_fault(error) else 2)
+        return fail(parser.prog, describe(error), 1 if is_machine_fault(error) else 2)
     except Exception as error:
         tf = sys.modules.get("tensorflow")
         if tf is None or not isinstance(error, tf.errors.OpError):
@@ -586,10 +554,10 @@ def main(argv=None) -> int:
         from alphabet_tutorial.outputs import describe_op_error
 
         full = error.error_code == tf.errors.RESOURCE_EXHAUSTED or "No space left" in error.message
-        return fail(describe_op_error(error.message), 1 if full else 2)
+        return fail(parser.prog, describe_op_error(error.message), 1 if full else 2)
     except KeyboardInterrupt as stopped:
         number = stopped.args[0] if isinstance(stopped, stopping.Stopped) else signal.SIGINT
-        print(f"{PROG}: stopped by {signal.Signals(number).name}", file=sys.stderr)
+        print(f"{parser.prog}: stopped by {signal.Signals(number).name}", file=sys.stderr)
         return 128 + number
     finally:
         for number, before in previous.items():

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 from commands import alphabet_tutorial
-from test_docs_build import page, tables, text
-from test_keras_model import read_events
+from helpers import page, read_events, running, tables, text
 
 from alphabet_tutorial import backends
 from alphabet_tutorial.backends import BACKENDS, EXTRA, backend_env
@@ -153,9 +152,9 @@ def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
     assert parent.wait(timeout=60) == -signal.SIGTERM
     for worker in started:
         deadline = time.monotonic() + 120  # it ends once its warm-up is done
-        while pid_exists(worker["pid"]) and time.monotonic() < deadline:
+        while running(worker["pid"]) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not pid_exists(worker["pid"]), worker
+        assert not running(worker["pid"]), worker
         assert not Path(worker["scratch"]).exists(), worker
 
 
@@ -167,15 +166,6 @@ workers = [w for started in backends.STARTED.values() for w in started]
 print(json.dumps([{"pid": w.process.pid, "scratch": w.scratch} for w in workers]), flush=True)
 time.sleep(300)
 """
-
-
-def pid_exists(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie, ended but not yet reaped, counts as ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def import_check(backend: str | None, statement: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from helpers import cannot_run_here, running, table_rows
 
 from alphabet_tutorial import Config, task
 from alphabet_tutorial.scaleout import check_cluster, check_port_free, format_setups
@@ -36,19 +37,11 @@ def page(built_site) -> str:
     return (built_site / "beyond-one-machine" / "index.html").read_text(encoding="utf-8")
 
 
-def cells(html: str) -> list[str]:
-    return [
-        re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)
-    ]
-
-
 @pytest.fixture(scope="module")
 def runs(page) -> list[list[str]]:
     """The rows of the chapter's table of runs: run, batch per replica, epoch of 100 %,
     time per epoch, ratio to one device."""
-    (table,) = re.findall(r"<table>.*?</table>", page, re.S)
-    header, *rows = (cells(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S))
+    ((header, *rows),) = table_rows(page)
     assert header == [
         "Run",
         "Batch per replica",
@@ -288,7 +281,7 @@ def start_workers(tmp_path, *prefix: str) -> tuple[subprocess.Popen, list[psutil
 
 def assert_gone(workers: list[psutil.Process]) -> None:
     for worker in workers:
-        assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, worker
+        assert not running(worker.pid), worker
 
 
 @pytest.mark.slow
@@ -321,10 +314,7 @@ def test_sigterm_stops_every_worker(tmp_path, loopback):
     if loopback == "down":
         probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
         if probe.returncode:
-            reason = f"unshare -n is not permitted here: {probe.stderr.strip()}"
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason}; CI is set, so this must run")
-            pytest.skip(reason)
+            cannot_run_here(f"unshare -n is not permitted here: {probe.stderr.strip()}")
         prefix = ["unshare", "-n"]
     cli, workers = start_workers(tmp_path, *prefix)
     spaces = {network_namespace(worker.pid) for worker in workers}

@@ -20,13 +20,13 @@ import pytest
 import yaml
 from pytest_codeblocks.main import extract_from_file
 
+from alphabet_site.fences import parse
+
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 CHAPTERS = sorted(DOCS.glob("*.md"))
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "hooks"))
 
-from fences import parse  # noqa: E402
 
 PYTHON_LIKE = {"python", "py", "python3", "py3", "pycon", "ipython", "ipython3"}
 # Fences that pytest-codeblocks would run as shell commands: none on our pages.
