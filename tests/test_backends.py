@@ -118,31 +118,30 @@ def test_cli_compare_trains_on_two_backends_and_crosses_their_files():
         assert max(run["loaded"].values()) < 1e-5, backend
 
 
-# --- workers started early (the site build's hooks/backend_workers.py) --------------------
+# --- processes started early (the site build's hooks/backend_workers.py) ------------------
 
 
 @SLOW
-def test_workers_started_early_are_taken_once_and_the_rest_stopped():
-    backends.start_workers(["tensorflow", "tensorflow"])
+def test_processes_started_early_are_taken_once_and_the_rest_stopped():
+    backends.start_processes(["tensorflow", "tensorflow"])
     first, second = backends.STARTED["tensorflow"]
     try:
-        assert backends.take_worker("tensorflow") is first
+        assert backends.take_process("tensorflow") is first
     finally:
-        first.process.kill()
-        first.close()
-        backends.stop_workers()
+        first.stop()
+        backends.stop_processes()
     assert backends.STARTED == {}
-    for worker in (first, second):
-        assert worker.process.poll() is not None
-        assert not Path(worker.scratch).exists()
+    for process in (first, second):
+        assert process.process.poll() is not None
+        assert not Path(process.scratch).exists()
 
 
 @SLOW
 @pytest.mark.timeout(300)
-def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
-    """SIGTERM skips the parent's own cleanup: the worker sees its input close and ends."""
+def test_a_backend_process_ends_and_removes_its_files_when_its_parent_is_killed():
+    """SIGTERM skips the parent's own cleanup: the child sees its input close and ends."""
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT_THAT_STARTS_WORKERS],
+        [sys.executable, "-c", PARENT_THAT_STARTS_PROCESSES],
         stdout=subprocess.PIPE,
         text=True,
         env=backend_env("tensorflow"),
@@ -151,20 +150,20 @@ def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
         started = json.loads(parent.stdout.readline())
     parent.terminate()
     assert parent.wait(timeout=60) == -signal.SIGTERM
-    for worker in started:
+    for child in started:
         deadline = time.monotonic() + 120  # it ends once its warm-up is done
-        while pid_exists(worker["pid"]) and time.monotonic() < deadline:
+        while pid_exists(child["pid"]) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not pid_exists(worker["pid"]), worker
-        assert not Path(worker["scratch"]).exists(), worker
+        assert not pid_exists(child["pid"]), child
+        assert not Path(child["scratch"]).exists(), child
 
 
-PARENT_THAT_STARTS_WORKERS = """
+PARENT_THAT_STARTS_PROCESSES = """
 import json, time
 from alphabet_tutorial import backends
-backends.start_workers(["jax"])  # the lightest to start; every worker ends the same way
-workers = [w for started in backends.STARTED.values() for w in started]
-print(json.dumps([{"pid": w.process.pid, "scratch": w.scratch} for w in workers]), flush=True)
+backends.start_processes(["jax"])  # the lightest to start; every one ends the same way
+children = [c for started in backends.STARTED.values() for c in started]
+print(json.dumps([{"pid": c.pid, "scratch": c.scratch} for c in children]), flush=True)
 time.sleep(300)
 """
 

@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from alphabet_tutorial import Config, task
-from alphabet_tutorial.scaleout import check_cluster, check_port_free, format_setups
+from alphabet_tutorial.processes import check_port_free
+from alphabet_tutorial.scaleout import Setup, check_cluster, format_setups
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -189,9 +190,9 @@ def test_check_port_free_names_a_port_in_use():
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        address = f"127.0.0.1:{listener.getsockname()[1]}"
-        with pytest.raises(ValueError, match=f"cannot listen on {address}: Address already in use"):
-            check_port_free(address)
+        port = listener.getsockname()[1]
+        with pytest.raises(ValueError, match=f"on 127.0.0.1:{port}: Address already in use"):
+            check_port_free("127.0.0.1", port)
 
 
 # --- the command line -------------------------------------------------------------------
@@ -265,12 +266,12 @@ def test_train_on_two_replicas_from_the_command_line(tmp_path, replicas):
         assert "every worker holds the same weights" in result.stdout
 
 
-def start_workers(tmp_path, *prefix: str) -> tuple[subprocess.Popen, list[psutil.Process]]:
+def start_workers(tmp_path) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """`train --workers 2` for long enough to interrupt; returns it once both workers run,
     with every process it started."""
     args = ["train", "--impl", "lowlevel", "--workers", "2", "--epochs", "2000"]
     cli = subprocess.Popen(
-        [*prefix, *PROG, *args],
+        [*PROG, *args],
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
@@ -307,32 +308,10 @@ def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path)
     assert_gone(workers)
 
 
-def network_namespace(pid: int) -> str:
-    return os.readlink(f"/proc/{pid}/ns/net")
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("loopback", ["up", "down"])
-def test_sigterm_stops_every_worker(tmp_path, loopback):
-    """With loopback down (`unshare -n`), the workers train in a network namespace of their
-    own, held by one more process: SIGTERM stops that one too."""
-    prefix = []
-    if loopback == "down":
-        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
-        if probe.returncode:
-            reason = f"unshare -n is not permitted here: {probe.stderr.strip()}"
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason}; CI is set, so this must run")
-            pytest.skip(reason)
-        prefix = ["unshare", "-n"]
-    cli, workers = start_workers(tmp_path, *prefix)
-    spaces = {network_namespace(worker.pid) for worker in workers}
-    if loopback == "down":
-        assert len(workers) == 3 and len(spaces) == 1  # the workers and the holder
-        assert spaces != {network_namespace(cli.pid)}
-    else:
-        assert spaces == {network_namespace(cli.pid)}
+def test_sigterm_stops_every_worker(tmp_path):
+    cli, workers = start_workers(tmp_path)
     with cli:
         cli.send_signal(signal.SIGTERM)
         cli.wait(timeout=30)
@@ -340,3 +319,17 @@ def test_sigterm_stops_every_worker(tmp_path, loopback):
     assert cli.returncode == 128 + signal.SIGTERM
     assert last == "alphabet-tutorial: stopped by SIGTERM"
     assert_gone(workers)
+    assert list(tmp_path.iterdir()) == []  # the workers' temporary directories too
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "message"),
+    [
+        ("gpus", 2, "unknown setup 'gpus': choose from devices, workers, jax"),
+        ("workers", 0, "workers must be a positive integer, got 0"),
+        ("devices", True, "devices must be a positive integer, got True"),
+    ],
+)
+def test_a_setup_that_cannot_run_is_refused_before_any_process_starts(kind, count, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Setup(kind, count)
