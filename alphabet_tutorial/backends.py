@@ -140,8 +140,8 @@ def warm_up() -> None:
     backend processes still import, not during the training asked for later. The training step
     itself is traced or compiled afresh for each model, in its first epoch. The loss of a
     confident mistake, which differs by backend, is measured here too, for the same reason."""
-    from alphabet_tutorial.defaults import confident_mistake_loss
     from alphabet_tutorial.evaluation import as_array
+    from alphabet_tutorial.keras_defaults import confident_mistake_loss
     from alphabet_tutorial.keras_model import build_sequential
     from alphabet_tutorial.task import encode_prompt, evaluation_set
 

@@ -314,7 +314,7 @@ def check_summary_writer() -> None:
 
 
 def run_train(args) -> int | None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file
+    from alphabet_tutorial.output_paths import check_output_dir, check_output_file
 
     check_scaling(args)
     status = in_backend_process(args)
@@ -447,7 +447,7 @@ def run_tensorboard(args) -> None:
 
 
 def run_screenshots(args) -> None:
-    from alphabet_tutorial.outputs import check_output_file
+    from alphabet_tutorial.output_paths import check_output_file
 
     config = config_from(args)
     try:  # the optional dependencies, before a minute of training
@@ -578,14 +578,14 @@ def main(argv=None) -> int:
     except Fault as error:
         return fail(str(error), 1)
     except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile
-        from alphabet_tutorial.outputs import describe, is_machine_fault
+        from alphabet_tutorial.output_paths import describe, is_machine_fault
 
         return fail(describe(error), 1 if is_machine_fault(error) else 2)
     except Exception as error:
         tf = sys.modules.get("tensorflow")
         if tf is None or not isinstance(error, tf.errors.OpError):
             raise
-        from alphabet_tutorial.outputs import describe_op_error
+        from alphabet_tutorial.output_paths import describe_op_error
 
         full = error.error_code == tf.errors.RESOURCE_EXHAUSTED or "No space left" in error.message
         return fail(describe_op_error(error.message), 1 if full else 2)

@@ -21,7 +21,7 @@ from alphabet_tutorial.atomic import replacing_directory
 from alphabet_tutorial.browser import find_chromium
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.images import MADE_BY, MANIFEST, write_images
-from alphabet_tutorial.outputs import check_output_file
+from alphabet_tutorial.output_paths import check_output_file
 from alphabet_tutorial.tensorboard import TensorBoardServer
 from alphabet_tutorial.tensorboard_ui import RUNS, take_shots
 
