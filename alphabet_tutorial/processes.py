@@ -39,6 +39,7 @@ from alphabet_tutorial.stopping import signals_deferred
 LOOPBACK = "127.0.0.1"
 SCRATCH = "ALPHABET_CHILD_SCRATCH"  # the directory a child removes when it ends
 LOG_LINES = 200  # the last lines of a child's log kept for its error message
+REAPED = 10.0  # seconds to wait, at most, for the killed processes of a group to be gone
 
 
 def free_ports(count: int = 1, host: str = LOOPBACK) -> list[int]:
@@ -159,8 +160,11 @@ class Child:
             try:
                 return json.loads(self.replies.get(timeout=0.1))
             except queue.Empty:
-                if not self.pumps[0].is_alive() and self.replies.empty():
-                    raise ChildFailed(f"{self.name} ended without an answer") from None
+                if not self.pumps[0].is_alive() and self.replies.empty():  # its output ended
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        self.process.wait(5)  # so that its exit status says why
+                    why = self.failure() or f"{self.name} ended without an answer"
+                    raise ChildFailed(why) from None
             if time.monotonic() > deadline:
                 raise ChildFailed(f"{self.name} gave no answer in time")
 
@@ -180,10 +184,10 @@ class Child:
             self.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(grace)
-            deadline = time.monotonic() + grace
             try:  # what is left of its group (TensorBoard's data server), until it is gone
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+                deadline = time.monotonic() + REAPED  # orphans are reaped by PID 1
                 while time.monotonic() < deadline:
                     os.killpg(self.process.pid, 0)  # raises once the group is empty
                     time.sleep(0.05)
