@@ -2,15 +2,16 @@
 the CLI runs it on the backend asked for (or says which extra is missing).
 
 The three backends' full training runs are the ones the site's build made: the chapter
-"One model, three backends" prints them (the `built_site` fixture builds the site when
-`make docs` has not). A cheaper comparison of two backends runs here, through the CLI.
+"One model, three backends" shows them, and the build keeps them beside the page as data
+(hooks/run_data.py; the `built_site` fixture builds the site when `make docs` has not).
+A cheaper comparison of two backends runs here, through the CLI.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from commands import alphabet_tutorial
-from test_docs_build import page, tables, text
+from test_docs_build import page, tables
 from test_keras_model import read_events
 
 from alphabet_tutorial import backends
@@ -36,30 +37,28 @@ THREE_PROCESSES = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="session")
 def backend_runs(built_site) -> dict[str, dict]:
-    """The chapter's runs, read back from the built page: {backend: figures}."""
-    html = page(built_site, "backends/")
-    runs, round_trip = tables(html)
-    types = dict(re.findall(r"(\w+): model\(inputs\) returns (\S+)", text(built_site, "backends/")))
-    figures = {}
-    for row, (version, accuracy, epochs, first, later, predictions) in list(runs.items())[1:]:
-        backend, impl = re.fullmatch(r"(\w+) \((.+)\)", row).groups()
-        figures[backend] = {
-            "impl": impl,
-            "version": version,
-            "final_accuracy": float(accuracy.rstrip("%")) / 100,
-            "epochs_to_100": None if epochs == "never" else int(epochs),
-            "first_epoch_seconds": float(first),
-            "epoch_seconds": float(later),
-            "predictions": dict(pair.split(" → ") for pair in predictions.split(", ")),
-            "tensor_type": types[backend],
-        }
-    loaded_on = list(round_trip.pop("saved on ↓ · loaded on →"))
-    for saved_on, cells in round_trip.items():
-        for loaded, cell in zip(loaded_on, cells, strict=True):
-            if loaded != saved_on:
-                figures[loaded].setdefault("loaded", {})[saved_on] = float(cell)
+    """The chapter's runs, as the build kept them beside the page: {backend: figures}."""
+    kept = json.loads((built_site / "backends" / "runs.json").read_text(encoding="utf-8"))
+    figures = {run["backend"]: run for run in kept}
     assert list(figures) == list(BACKENDS)
     return figures
+
+
+def markdown_rows(markdown) -> dict[str, list[str]]:
+    """A Markdown table as `tables` reads an HTML one: {first cell: the other cells}."""
+    rows = [line.strip("|").split("|") for line in str(markdown).splitlines()]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows[:1] + rows[2:]}
+
+
+def test_the_page_shows_the_runs_the_build_kept(built_site, backend_runs):
+    runs = [backends.BackendRun(**run) for run in backend_runs.values()]
+    trained, round_trip = tables(page(built_site, "backends/"))[:2]
+    for shown, markdown in (
+        (trained, backends.format_backend_table(runs)),
+        (round_trip, backends.format_round_trip(runs)),
+    ):
+        unescaped = {row: [html.unescape(cell) for cell in cells] for row, cells in shown.items()}
+        assert unescaped == markdown_rows(markdown)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -67,7 +66,7 @@ def test_each_backend_trains_the_keras_model_to_100_percent_on_every_window(
     backend_runs, backend, config
 ):
     run = backend_runs[backend]
-    assert run["impl"] == "Keras"
+    assert run["impl"] == "keras"
     assert run["final_accuracy"] == 1.0  # 100.0 % of 23 windows: every one
     assert run["epochs_to_100"] is not None and run["epochs_to_100"] <= config.epochs
     assert run["predictions"] == {"abc": "d", "klm": "n", "wxy": "z"}
