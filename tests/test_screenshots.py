@@ -26,7 +26,7 @@ from PIL import Image, ImageStat
 
 from alphabet_site.screenshots import browser, capture, tensorboard_ui
 from alphabet_site.screenshots.images import MADE_BY, MANIFEST
-from alphabet_tutorial import Config, atomic, tensorboard
+from alphabet_tutorial import Config, atomic, processes, tensorboard
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
 EXPECTED_RUNS = {  # image -> the runs it must show
@@ -204,8 +204,9 @@ def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
 
 def test_a_port_held_by_another_socket_is_taken_and_a_free_one_is_not():
     with socket.create_server(("127.0.0.1", 0)) as squatter:
-        assert tensorboard.is_taken(squatter.getsockname()[1])
-    assert not tensorboard.is_taken(tensorboard.free_port())
+        with pytest.raises(ValueError, match="Address already in use"):
+            processes.check_port_free("127.0.0.1", squatter.getsockname()[1])
+    processes.check_port_free("127.0.0.1", processes.free_ports(1)[0])
 
 
 @pytest.mark.slow
@@ -214,7 +215,7 @@ def test_taken_port_makes_tensorboard_use_another_and_a_raising_body_stops_it_by
 ):
     """The port looks free when checked but is taken when TensorBoard binds it (the race
     the check cannot close): TensorBoard exits saying so, and starts again elsewhere."""
-    monkeypatch.setattr(tensorboard, "is_taken", lambda port, host: False)
+    monkeypatch.setattr(tensorboard, "check_port_free", lambda host, port: None)
     with socket.create_server(("127.0.0.1", 0)) as squatter:
         taken = squatter.getsockname()[1]
         board = TensorBoardServer(tmp_path, port=taken, timeout=60)

@@ -16,7 +16,7 @@ PROG = "alphabet-site"
 
 
 def run_screenshots(args) -> None:
-    from alphabet_tutorial.outputs import check_output_file
+    from alphabet_tutorial.output_paths import check_output_file
 
     config = config_from(args)
     try:  # the optional dependencies, before a minute of training

@@ -21,6 +21,7 @@ from alphabet_site.hooks import (
     no_mathjax,
     notebook_pages,
     notebooks,
+    run_data,
     tensorboard_figures,
     theme_css,
     widget,
@@ -28,7 +29,8 @@ from alphabet_site.hooks import (
 
 HOOKS = (
     execute,  # run every python fence once, show its output under it
-    backend_workers,  # the backends chapter's worker processes, started early
+    backend_workers,  # the backends chapter's processes, started early
+    run_data,  # the runs of the scale-out and backends chapters, as runs.json
     notebooks,  # one notebook per chapter, with the outputs execute got
     no_mathjax,  # notebook pages load no MathJax from a CDN
     tensorboard_figures,  # the TensorBoard screenshots, placed from their manifest

@@ -22,7 +22,7 @@ from alphabet_site.screenshots.tensorboard_ui import RUNS, take_shots
 from alphabet_tutorial import impls
 from alphabet_tutorial.atomic import replacing_directory
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.outputs import check_output_file
+from alphabet_tutorial.output_paths import check_output_file
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
 
