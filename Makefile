@@ -9,7 +9,7 @@ NODE_TOOLS := .ci/node_modules/.package-lock.json
 export NO_MKDOCS_2_WARNING := 1
 # What the site is built from: `make docs` builds again only when one of these changed
 # (tests/conftest.py asks `make -q` the same question before it reuses site/).
-SITE_INPUTS := mkdocs.yml benchmarks/gpu/h200.json $(shell find docs alphabet_tutorial hooks overrides -type f -not -path '*/__pycache__/*')
+SITE_INPUTS := mkdocs.yml benchmarks/gpu/h200.json $(shell find docs alphabet_tutorial tooling/alphabet_site tooling/build_docs.sh overrides -type f -not -path '*/__pycache__/*')
 SITE ?= site
 SITE_STAMP := $(SITE)/.built
 MKDOCS_FLAGS ?=
@@ -22,46 +22,36 @@ PYTEST_WORKERS ?= 2
 # The fast tier: everything but the built site, the browser, the screenshots and slow tests.
 FAST := not (site or browser or screenshots or slow)
 
-# `make audit`'s tools, from audit/package.json (install scripts off: vnu-jar's would
+# `make audit`'s tools, from tooling/audit/package.json (install scripts off: vnu-jar's would
 # download a Java).
-LIGHTHOUSE := audit/node_modules/lighthouse/cli/index.js
+AUDIT_TOOLS := tooling/audit
+LIGHTHOUSE := $(AUDIT_TOOLS)/node_modules/lighthouse/cli/index.js
 
-.PHONY: docs serve test test-snippets test-suite test-fast lint screenshots bench dist constraints clean audit
+.PHONY: help docs serve test test-snippets test-suite test-fast lint screenshots bench dist constraints clean audit
 
-$(STAMP): pyproject.toml constraints.txt
+help:  ## this list: each target and what it does
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+# The package and the site's tooling (tooling/pyproject.toml), both editable.
+$(STAMP): pyproject.toml tooling/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+	  -e ".[test]" -e tooling
 	touch $@
 
-docs: $(SITE_STAMP)  ## build the site into site/ (strict, offline), if its sources changed
+docs: $(SITE_STAMP)  ## build the site into site/ (strict, no network but loopback), if its sources changed
 
-# Built beside site/ and swapped in once complete: a failed build keeps the previous site.
-# Where this user may make a network namespace (root or CAP_SYS_ADMIN, as in CI), the build
-# runs in one whose interfaces are all down, loopback included (`unshare -n`): every such
-# build proves that it needs no network. It gets a temporary directory of its own, and
-# fails if it leaves anything there. The stamp records both (tests/test_build_offline.py).
-NO_NETWORK := $(shell unshare -n true 2>/dev/null && echo unshare -n)
-SITE_TMP = $(abspath $(SITE)).tmp
+# tooling/build_docs.sh: no network but loopback where permitted, a build beside site/
+# swapped in once complete, no temporary file left, and a stamp that says so.
 $(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
-	rm -rf $(SITE).new $(SITE_TMP)
-	mkdir $(SITE_TMP)
-	TMPDIR=$(SITE_TMP) $(NO_NETWORK) $(BIN)/mkdocs build --strict --site-dir $(SITE).new $(MKDOCS_FLAGS) \
-	  || { rm -rf $(SITE).new $(SITE_TMP); exit 1; }
-	left="$$(ls -A $(SITE_TMP))"; rm -rf $(SITE_TMP); if [ -n "$$left" ]; then \
-	  rm -rf $(SITE).new; echo "docs: the build left temporary files: $$left" >&2; exit 1; fi
-	printf 'network: %s\ntemporary files left: none\n' \
-	  "$(if $(NO_NETWORK),none (unshare -n),this machine's)" > $(SITE).new/.built
-	rm -rf $(SITE).old
-	if [ -d $(SITE) ]; then mv $(SITE) $(SITE).old; fi
-	mv $(SITE).new $(SITE)
-	rm -rf $(SITE).old
+	tooling/build_docs.sh $(BIN)/mkdocs $(SITE) $(MKDOCS_FLAGS)
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict
 
-$(LIGHTHOUSE): audit/package-lock.json
-	npm ci --prefix audit --ignore-scripts --no-audit --no-fund --loglevel=error
+$(LIGHTHOUSE): $(AUDIT_TOOLS)/package-lock.json
+	npm ci --prefix $(AUDIT_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # After the build, the lint, the snippets and the suite run side by side (each one's output
@@ -92,12 +82,12 @@ $(NODE_TOOLS): .ci/package.json .ci/package-lock.json
 	npm ci --prefix .ci --no-audit --no-fund --loglevel=error
 
 screenshots: $(STAMP)  ## regenerate docs/img/tensorboard/ from real training runs
-	$(BIN)/alphabet-tutorial screenshots --out docs/img/tensorboard
+	$(BIN)/alphabet-site screenshots --out docs/img/tensorboard
 
 audit: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse (desktop, mobile) and Nu validator on site/: per page
 	@test -f site/index.html || { echo "audit: no site/: run make docs first"; exit 2; }
 	@command -v java >/dev/null || { echo "audit: the Nu validator needs Java (apt-get install default-jre-headless)"; exit 2; }
-	$(BIN)/python audit/audit.py site
+	$(BIN)/python -m alphabet_site.audit site
 
 bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), every backend, a GPU's
 	$(BIN)/python benchmarks/bench_training.py
@@ -110,7 +100,7 @@ dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publish
 	$(BIN)/python -m build --no-isolation --outdir dist .
 
 constraints:  ## re-pin constraints.txt from the current environment
-	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|pip)==' > constraints.txt
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|alphabet-site|pip)==' > constraints.txt
 
-clean:
-	rm -rf site $(VENV) audit/node_modules
+clean:  ## remove site/, the virtual environment and the audit's Node tools
+	rm -rf site $(VENV) $(AUDIT_TOOLS)/node_modules

@@ -3,46 +3,42 @@ and PyTorch from one config, each in its own process, and its `.keras` file carr
 from each backend to the others.
 
 Keras fixes its backend when it is first imported, so every backend gets a process of
-its own: a worker (`python -m alphabet_tutorial.backends`, started with KERAS_BACKEND
-set) that answers one JSON request per line. The parent never imports a backend. It
-starts all the workers at once so that their imports overlap, then lets each train
-alone, in turn, so that no timing competes with another backend's, and finally has
-all of them load, at once, the `.keras` files the others saved.
+its own (`python -m alphabet_tutorial.backends`, started with KERAS_BACKEND set), which
+answers requests (alphabet_tutorial/processes.py). The parent never imports a backend.
+It starts all the backend processes at once so that their imports overlap, then lets
+each train alone, in turn, so that no timing competes with another backend's, and
+finally has all of them load, at once, the `.keras` files the others saved.
 
-A process that knows it will compare later (the site build) starts the workers early
-with `start_workers`: their imports then overlap with its own work, and
-`compare_backends` takes them when it runs. A worker ends when its input closes, so it
-also ends when its parent dies, however that happens.
+A process that knows it will compare later (the site build) starts the backend processes
+early with `start_processes`: their imports then overlap with its own work, and
+`compare_backends` takes them when it runs. A backend process ends when its input closes,
+so it also ends when its parent dies, however that happens.
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
-import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alphabet_tutorial import env, impls
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.display import Markdown
+from alphabet_tutorial.history import warmed_epoch_seconds
+from alphabet_tutorial.processes import Child, serve, stop_all
 
-BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # backend: module
+BACKENDS = ("tensorflow", "jax", "torch")  # each is also the name of its library's module
 EXTRA = "backends"  # the extra that installs JAX and PyTorch
 PROMPTS = ("abc", "klm", "wxy")
-SCRATCH = "ALPHABET_WORKER_SCRATCH"  # the directory a worker removes when it ends
 
 
 def is_installed(backend: str) -> bool:
     """Whether this Python can import the backend's library (without importing it)."""
-    return importlib.util.find_spec(BACKENDS[backend]) is not None
+    return importlib.util.find_spec(backend) is not None
 
 
 def check_backend(backend: str) -> None:
@@ -51,7 +47,7 @@ def check_backend(backend: str) -> None:
         raise ValueError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
     if not is_installed(backend):
         raise ValueError(
-            f"the {backend} backend is not installed ({BACKENDS[backend]} cannot be imported): "
+            f"the {backend} backend is not installed ({backend} cannot be imported): "
             f"pip install 'alphabet-tutorial[{EXTRA}]'"
         )
 
@@ -86,23 +82,23 @@ class BackendRun:
     loaded: dict[str, float] = field(default_factory=dict)
 
 
-# --- the worker: one process, one backend ------------------------------------------------
+# --- a backend process: one process, one backend ----------------------------------------
 
 
-def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> dict:
+def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | None) -> dict:
     """Train `repeats` times from the same config; the figures and the last model's outputs."""
     import keras
 
     from alphabet_tutorial.evaluation import as_array, predict_next
     from alphabet_tutorial.task import evaluation_set
 
-    config_ = Config(**config)
-    runs = [impls.get(impl).train(config_) for _ in range(repeats)]
+    settings = Config(**config)
+    runs = [impls.get(impl).train(settings) for _ in range(repeats)]
     model, history = runs[-1]
-    output = model(evaluation_set(config_)[0])
+    output = model(evaluation_set(settings)[0])
     if save:
         model.save(save)
-    library = importlib.import_module(BACKENDS[keras.config.backend()])
+    library = importlib.import_module(keras.config.backend())
     return {
         "backend": keras.config.backend(),
         "impl": impl,
@@ -112,15 +108,15 @@ def train_in_worker(config: dict, impl: str, repeats: int, save: str | None) -> 
         "epochs_to_100": history.epochs_to_100,
         # The first training's: later ones may find their compiled step in JAX's cache.
         "first_epoch_seconds": runs[0][1].epoch_seconds[0],
-        "epoch_seconds": statistics.median(statistics.median(h.epoch_seconds[1:]) for _, h in runs),
-        "predictions": {text: predict_next(model, text, config_)[0][0] for text in PROMPTS},
+        "epoch_seconds": statistics.median(warmed_epoch_seconds(h.epoch_seconds) for _, h in runs),
+        "predictions": {text: predict_next(model, text, settings)[0][0] for text in PROMPTS},
         "probabilities": as_array(output).tolist(),  # (windows, 26)
         "confident_mistake_loss": CONFIDENT_MISTAKE[0],
     }
 
 
 # --8<-- [start:load]
-def load_in_worker(config: dict, paths: dict[str, str]) -> dict:
+def load_on_this_backend(config: dict, paths: dict[str, str]) -> dict:
     """Each `.keras` file loaded on this backend: its probabilities on every window."""
     import keras
 
@@ -141,11 +137,11 @@ CONFIDENT_MISTAKE: list[float] = []  # measured once by warm_up, reported with e
 def warm_up() -> None:
     """Build the model and run it once, on every window and on one prompt: the first use
     of each op (JAX compiles every op for its shapes) is paid here, while the other
-    workers still import, not during the training asked for later. The training step
+    backend processes still import, not during the training asked for later. The training step
     itself is traced or compiled afresh for each model, in its first epoch. The loss of a
     confident mistake, which differs by backend, is measured here too, for the same reason."""
-    from alphabet_tutorial.defaults import confident_mistake_loss
     from alphabet_tutorial.evaluation import as_array
+    from alphabet_tutorial.keras_defaults import confident_mistake_loss
     from alphabet_tutorial.keras_model import build_sequential
     from alphabet_tutorial.task import encode_prompt, evaluation_set
 
@@ -159,162 +155,73 @@ def warm_up() -> None:
 def block_other_backends() -> None:
     """Keras 3 imports the other backends' libraries whenever they are installed: JAX on
     import (a `try: import jax` in keras/src/callbacks/orbax_checkpoint.py), TensorFlow
-    in `keras.utils.set_random_seed` (to seed `tf.data`) and in `model.save`. A worker
-    has no use for them and would pay seconds for each. A None entry in sys.modules
-    makes their import raise ImportError, which Keras catches as "not installed"."""
+    in `keras.utils.set_random_seed` (to seed `tf.data`) and in `model.save`. A backend
+    process has no use for them and would pay seconds for each. A None entry in
+    sys.modules makes their import raise ImportError, which Keras catches as "not
+    installed"."""
     own = os.environ.get("KERAS_BACKEND", "tensorflow")
-    for backend, module in BACKENDS.items():
-        if backend != own and module not in sys.modules:
-            sys.modules[module] = None  # type: ignore[assignment]
+    for backend in BACKENDS:
+        if backend != own and backend not in sys.modules:
+            sys.modules[backend] = None  # type: ignore[assignment]
 
 
-def worker() -> None:
-    """Answer one JSON request per line on stdin with one JSON line on stdout, until stdin
-    closes (the parent closed it, or died); then remove the scratch directory and exit."""
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the replies
-    try:
-        env.setup()
-        block_other_backends()
-        import keras
-
-        warm_up()
-        handlers: dict[str, Callable[..., dict]] = {
-            "train": train_in_worker,
-            "load": load_in_worker,
-        }
-        replies.write(json.dumps({"ready": keras.config.backend()}) + "\n")
-        for line in sys.stdin:
-            request = json.loads(line)
-            replies.write(json.dumps(handlers[request["do"]](**request["args"])) + "\n")
-    finally:
-        scratch = os.environ.get(SCRATCH)
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    # Nothing is left to save: skip the interpreter's teardown, which takes TensorFlow
-    # or PyTorch seconds, so that the parent is not kept waiting.
-    replies.flush()
-    os._exit(0)
+def prepare_backend():
+    """The backend process's imports and warm-up; the requests it answers."""
+    env.setup()
+    block_other_backends()
+    warm_up()
+    return {"train": train_on_this_backend, "load": load_on_this_backend}
 
 
-# --- the parent: starts the workers, takes their turns, compares -------------------------
+# --- the parent: starts the backend processes, takes their turns, compares ---------------
 
 
-def scratch_env(scratch: str) -> dict[str, str]:
-    """A worker's temporary files, and JAX's cache of compiled programs, go to `scratch`.
+def jax_cache_env() -> dict[str, str]:
+    """JAX's cache of compiled programs, in the process's own temporary directory.
 
     Called eagerly, outside `jit`, the model runs its LSTM as one `lax.scan`, which JAX
     traces and compiles again at every call (a new Python function each time); scoring
     every window after each epoch then costs a compilation per epoch. With the cache, the
-    same program compiles once per process. It starts empty in every worker, so the first
-    epoch still compiles the training step.
+    same program compiles once per process. It starts empty in every process, so the
+    first epoch still compiles the training step.
     """
     return {
-        "TMPDIR": scratch,
-        SCRATCH: scratch,
-        "JAX_COMPILATION_CACHE_DIR": os.path.join(scratch, "jax-cache"),
+        "JAX_COMPILATION_CACHE_DIR": os.path.join(tempfile.gettempdir(), "jax-cache"),
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
         "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
     }
 
 
-class Worker:
-    """A worker process on one backend, asked one request at a time. Its temporary files
-    (autograph's sources, PyTorch's compile cache) go to a directory removed when it ends."""
-
-    def __init__(self, backend: str):
-        check_backend(backend)
-        self.backend = backend
-        self.log = tempfile.TemporaryFile(mode="w+")
-        self.scratch = tempfile.mkdtemp(prefix=f"alphabet-{backend}-")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "alphabet_tutorial.backends"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-            env={**backend_env(backend), **scratch_env(self.scratch)},
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None  # the pipes
-        self.requests, self.replies = self.process.stdin, self.process.stdout
-
-    def reply(self) -> dict:
-        line = self.replies.readline()
-        if not line:
-            self.process.wait()
-            self.log.seek(0)
-            lines = [text for text in self.log.read().splitlines() if text.strip()]
-            last = lines[-1] if lines else "no output"
-            raise RuntimeError(
-                f"the {self.backend} worker stopped (exit {self.process.returncode}): {last}"
-            )
-        return json.loads(line)
-
-    def send(self, do: str, **args) -> None:
-        self.requests.write(json.dumps({"do": do, "args": args}) + "\n")
-        self.requests.flush()
-
-    def ask(self, do: str, **args) -> dict:
-        self.send(do, **args)
-        return self.reply()
-
-    def end(self) -> None:
-        """Close the worker's input, which ends it (`close` then waits for it)."""
-        if not self.requests.closed:
-            try:
-                self.requests.close()
-            except BrokenPipeError:  # it has already stopped
-                pass
-
-    def close(self) -> None:
-        """End the worker and release its pipes, log and scratch directory."""
-        self.end()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.replies.close()
-        self.log.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+def start_process(backend: str) -> Child:
+    """A process whose Keras runs on `backend`, answering requests once it is ready."""
+    check_backend(backend)
+    argv = [sys.executable, "-m", "alphabet_tutorial.backends"]
+    return Child(f"the {backend} process", argv, backend_env(backend))
 
 
-def close_all(workers) -> None:
-    """End every worker at once, then wait for each."""
-    workers = list(workers)
-    for worker_ in workers:
-        worker_.end()
-    for worker_ in workers:
-        worker_.close()
+STARTED: dict[str, list[Child]] = {}  # backend -> processes started early, not yet taken
 
 
-STARTED: dict[str, list[Worker]] = {}  # backend -> workers started early, not yet taken
-
-
-def start_workers(backends) -> None:
-    """Start a worker for each backend now, for a later `compare_backends` in this process:
-    their imports overlap with what this process does meanwhile. Those it does not take
-    end with `stop_workers`, at the latest when this process exits."""
-    atexit.unregister(stop_workers)  # registered once, however often workers start
-    atexit.register(stop_workers)
+def start_processes(backends) -> None:
+    """Start a process for each backend now, for a later `compare_backends` in this
+    process: their imports overlap with what this process does meanwhile. Those it does
+    not take end with `stop_processes`, at the latest when this process exits."""
     for backend in backends:
-        STARTED.setdefault(backend, []).append(Worker(backend))
+        STARTED.setdefault(backend, []).append(start_process(backend))
 
 
-def stop_workers() -> None:
-    """End the workers `start_workers` started that no comparison took."""
-    started = [worker_ for workers in STARTED.values() for worker_ in workers]
+def stop_processes() -> None:
+    """End the processes `start_processes` started that no comparison took."""
+    started = [process for processes in STARTED.values() for process in processes]
     STARTED.clear()
-    for worker_ in started:
-        worker_.process.terminate()  # it holds nothing yet: no need to let it finish warming up
-    close_all(started)
+    stop_all(started)
 
 
-def take_worker(backend: str) -> Worker:
-    """A worker on `backend`: one started early if there is one, else a new one."""
+def take_process(backend: str) -> Child:
+    """A process on `backend`: one started early if there is one, else a new one."""
     check_backend(backend)
     started = STARTED.get(backend)
-    return started.pop(0) if started else Worker(backend)
+    return started.pop(0) if started else start_process(backend)
 
 
 def check_comparable(config: Config) -> None:
@@ -339,31 +246,31 @@ def compare_backends(
     portable = [(b, name) for b, name in jobs if len(impls.get(name).backends) > 1]
     with tempfile.TemporaryDirectory(prefix="alphabet-backends-") as directory:
         files = {job: str(Path(directory) / f"{job[1]}-{job[0]}.keras") for job in portable}
-        workers: dict[tuple[str, str], Worker] = {}
+        processes: dict[tuple[str, str], Child] = {}
         try:
             for job in jobs:
-                workers[job] = take_worker(job[0])  # started together: their imports overlap
-            for worker_ in workers.values():
-                worker_.reply()  # ready
+                processes[job] = take_process(job[0])  # started together: imports overlap
+            for process in processes.values():
+                process.receive()  # ready
             trained = {  # one at a time, so that no timing competes with another's
-                job: worker_.ask(
+                job: process.ask(
                     "train",
                     config=config.as_dict(),
                     impl=job[1],
                     repeats=repeats,
                     save=files.get(job),
                 )
-                for job, worker_ in workers.items()
+                for job, process in processes.items()
             }
             for job in portable:  # all at once: loading times nothing
-                workers[job].send(
+                processes[job].send(
                     "load",
                     config=config.as_dict(),
                     paths={other[0]: path for other, path in files.items() if other != job},
                 )
-            loaded = {job: workers[job].reply() for job in portable}
+            loaded = {job: processes[job].receive() for job in portable}
         finally:
-            close_all(workers.values())
+            stop_all(processes.values())
     runs = []
     for (backend, name), figures in trained.items():
         differences = {
@@ -417,4 +324,5 @@ def format_round_trip(runs: list[BackendRun]) -> Markdown:
 
 
 if __name__ == "__main__":
-    worker()
+    os.environ.update(jax_cache_env())  # before JAX starts
+    serve(prepare_backend)

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -42,11 +41,8 @@ class Fault(Exception):
     start): reported in one line with exit status 1."""
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
 def stop(signum, frame):
-    for number in STOP_SIGNALS:  # a second signal must not cut the clean-up short
+    for number in stopping.STOP_SIGNALS:  # a second signal must not cut the clean-up short
         signal.signal(number, signal.SIG_IGN)
     logging.getLogger("asyncio").disabled = True  # Playwright's abandoned futures
     stopping.stop(signum)
@@ -170,11 +166,11 @@ def in_backend_process(args) -> int | None:
     if args.backend is None or os.environ.get("KERAS_BACKEND") == args.backend:
         return None
     from alphabet_tutorial.backends import backend_env, check_backend
+    from alphabet_tutorial.processes import run
 
     with user_input():
         check_backend(args.backend)
-    command = [sys.executable, "-m", "alphabet_tutorial", *args.argv]
-    return subprocess.run(command, env=backend_env(args.backend)).returncode
+    return run([sys.executable, "-m", "alphabet_tutorial", *args.argv], backend_env(args.backend))
 
 
 # --- the model a command works with: loaded from a file, or trained now -------------
@@ -250,15 +246,17 @@ def check_scaling(args) -> None:
             "(keras-team/keras#20585): use --impl lowlevel, or --devices"
         )
     if args.cluster is not None:
-        from alphabet_tutorial.scaleout import check_cluster, check_port_free
+        from alphabet_tutorial.processes import check_port_free
+        from alphabet_tutorial.scaleout import check_cluster
 
         cluster = args.cluster.split(",")
         with user_input():
             check_cluster(cluster)
             if not 0 <= args.worker_index < len(cluster):
                 raise ValueError(f"--worker-index must be in 0..{len(cluster) - 1}")
-            if cluster[args.worker_index].rpartition(":")[0] in ("127.0.0.1", "localhost"):
-                check_port_free(cluster[args.worker_index])
+            host, _, port = cluster[args.worker_index].rpartition(":")
+            if host in ("127.0.0.1", "localhost"):
+                check_port_free(host, int(port))
 
 
 def train_replicated(args, config: Config):
@@ -284,11 +282,11 @@ def train_replicated(args, config: Config):
 
 def run_workers(args, config: Config) -> None:
     """--workers N: N local workers, their logs prefixed; any failure stops them all."""
-    from alphabet_tutorial.scaleout import NoLoopback, WorkerFailed, launch_workers
+    from alphabet_tutorial.scaleout import launch_workers
 
     try:
         results = launch_workers(config, args.workers, log=sys.stderr, save=args.save)
-    except (WorkerFailed, NoLoopback) as error:  # a fault of the machine, in one line
+    except RuntimeError as error:  # a worker failed, or loopback is down: one line
         raise Fault(str(error)) from None
     checksums = {run["checksum"] for run in results}
     if len(checksums) != 1:
@@ -316,7 +314,7 @@ def check_summary_writer() -> None:
 
 
 def run_train(args) -> int | None:
-    from alphabet_tutorial.outputs import check_output_dir, check_output_file
+    from alphabet_tutorial.output_paths import check_output_dir, check_output_file
 
     check_scaling(args)
     status = in_backend_process(args)
@@ -412,9 +410,11 @@ def run_compare_backends(args) -> None:
         check_comparable(config)
         for backend in args.backends:
             check_backend(backend)
+    from alphabet_tutorial.processes import ChildFailed
+
     try:
         runs = compare_backends(args.backends, config)
-    except RuntimeError as error:  # a worker process failed: its last line says why
+    except ChildFailed as error:  # a backend's process failed: its last line says why
         raise Fault(str(error)) from None
     if args.json:
         print(json.dumps([dataclasses.asdict(run) for run in runs], indent=2))
@@ -444,36 +444,6 @@ def run_tensorboard(args) -> None:
                 time.sleep(3600)
     except RuntimeError as error:  # it would not start; its own reason leads the message
         raise Fault(str(error)) from None
-
-
-def run_screenshots(args) -> None:
-    from alphabet_tutorial.outputs import check_output_file
-
-    config = config_from(args)
-    try:  # the optional dependencies, before a minute of training
-        import PIL  # noqa: F401
-        import playwright.sync_api  # noqa: F401
-    except ImportError as error:
-        raise UsageError(
-            f"screenshots need the package {(error.name or '').split('.')[0]!r}: "
-            "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)"
-        ) from None
-    from alphabet_tutorial.browser import find_chromium
-    from alphabet_tutorial.screenshots import NotACapture, capture, check_replaceable
-
-    with user_input():
-        check_output_file(args.out, "screenshots directory", directory=True)
-        check_replaceable(args.out)
-    try:
-        find_chromium()
-    except RuntimeError as error:  # a missing browser is the user's to install
-        raise UsageError(str(error)) from None
-    try:
-        manifest = capture(args.out, config)
-    except NotACapture as error:  # a file of the user's came into --out meanwhile: kept
-        raise UsageError(str(error)) from None
-    for image in manifest["images"]:
-        print(args.out / image["file"])
 
 
 def build_parser() -> Parser:
@@ -541,28 +511,28 @@ def build_parser() -> Parser:
     board.add_argument("--logdir", type=Path, required=True)
     board.add_argument("--port", type=port_number, default=0, help="default: a free port")
 
-    shots = commands.add_parser("screenshots", help="capture TensorBoard screenshots")
-    shots.set_defaults(func=run_screenshots)
-    shots.add_argument("--out", type=Path, required=True, help="directory to (re)create")
-    add_config_options(shots)
     return parser
 
 
-def fail(message: str, status: int) -> int:
+def fail(prog: str, message: str, status: int) -> int:
     """Print the first line of `message` as the command's one error line."""
-    print(f"{PROG}: error: {message.strip().splitlines()[0]}", file=sys.stderr)
+    print(f"{prog}: error: {message.strip().splitlines()[0]}", file=sys.stderr)
     return status
 
 
-def main(argv=None) -> int:
-    """Run one command; SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+def main(argv=None, parser: Parser | None = None) -> int:
+    """Run one command of `parser` (this command's by default; the site tooling passes
+    its own); SIGINT, SIGTERM and SIGHUP stop it cleanly with one line."""
+    parser = parser or build_parser()
     env.setup()
     stopping.received.clear()  # a signal that stopped an earlier call in this process
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS if main_thread}
+    previous = {
+        number: signal.signal(number, stop) for number in stopping.STOP_SIGNALS if main_thread
+    }
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         args.argv = argv  # for a rerun in a fresh process (train --backend)
         try:
             status = args.func(args)
@@ -570,26 +540,26 @@ def main(argv=None) -> int:
             stopping.check()  # a failure that follows a swallowed stop signal is that stop
             raise
     except UsageError as error:
-        return fail(str(error) or "bad input", 2)
+        return fail(parser.prog, str(error) or "bad input", 2)
     except Diverged as error:  # the config cannot train: the user's to change, like bad input
-        return fail(str(error), 2)
+        return fail(parser.prog, str(error), 2)
     except Fault as error:
-        return fail(str(error), 1)
+        return fail(parser.prog, str(error), 1)
     except OSError as error:  # a full disk (status 1), or a path that went bad meanwhile
-        from alphabet_tutorial.outputs import describe, is_machine_fault
+        from alphabet_tutorial.output_paths import describe, is_machine_fault
 
-        return fail(describe(error), 1 if is_machine_fault(error) else 2)
+        return fail(parser.prog, describe(error), 1 if is_machine_fault(error) else 2)
     except Exception as error:
         tf = sys.modules.get("tensorflow")
         if tf is None or not isinstance(error, tf.errors.OpError):
             raise
-        from alphabet_tutorial.outputs import describe_op_error
+        from alphabet_tutorial.output_paths import describe_op_error
 
         full = error.error_code == tf.errors.RESOURCE_EXHAUSTED or "No space left" in error.message
-        return fail(describe_op_error(error.message), 1 if full else 2)
+        return fail(parser.prog, describe_op_error(error.message), 1 if full else 2)
     except KeyboardInterrupt as stopped:
         number = stopped.args[0] if isinstance(stopped, stopping.Stopped) else signal.SIGINT
-        print(f"{PROG}: stopped by {signal.Signals(number).name}", file=sys.stderr)
+        print(f"{parser.prog}: stopped by {signal.Signals(number).name}", file=sys.stderr)
         return 128 + number
     finally:
         for number, before in previous.items():

@@ -14,12 +14,13 @@ import os
 import platform
 import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from alphabet_tutorial import impls
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.display import Markdown
+from alphabet_tutorial.machine import processor
 from alphabet_tutorial.sources import section_code_lines
+from alphabet_tutorial.task import check_positive_integer
 
 RULE = (
     "everything each implementation needs to build the model, train it, score every "
@@ -97,17 +98,9 @@ def machine() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return {
-        "cpu": f"{cpu}, {os.cpu_count()} logical cores",
+        "cpu": processor(),
         "load": f"{load:.1f}",
         "versions": f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
         f"Keras {keras.__version__}",
@@ -130,8 +123,7 @@ def one_run(impl: str, config: Config) -> tuple[Run, int]:
 def compare(config: Config = Config(), repeats: int = REPEATS) -> Comparison:
     """Both implementations, warmed up, then trained `repeats` times each, interleaved
     (the order alternates), repeat r with seed `config.seed + r`."""
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    check_positive_integer("repeats", repeats)
     result = Comparison(config, {impl: lines_of_code(impl) for impl in impls.NAMES}, {})
     result.machine = machine()
     for impl in impls.NAMES:  # warm-up: one-off costs of the process, charged to neither

@@ -12,14 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alphabet_tutorial.task import ALPHABET
+from alphabet_tutorial.task import check_positive_integer, check_window, check_wrap, is_integer
 
 SEEDS = 2**32  # NumPy's global seed, which Keras sets too, must lie in 0..2**32 - 1
 LARGEST_RATE = float(np.finfo(np.float32).max)  # both models compute in float32
-
-
-def _is_integer(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
 # --8<-- [start:config]
@@ -36,16 +32,9 @@ class Config:
     # --8<-- [end:config]
 
     def __post_init__(self) -> None:
-        for name in ("window", "units", "epochs", "batch_size", "train_size"):
-            value = getattr(self, name)
-            if not _is_integer(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-            object.__setattr__(self, name, int(value))  # NumPy integers become plain ints
-        if self.window >= len(ALPHABET):
-            raise ValueError(
-                f"window must be shorter than the alphabet ({len(ALPHABET)} letters), "
-                f"got {self.window}"
-            )
+        object.__setattr__(self, "window", check_window(self.window))
+        for name in ("units", "epochs", "batch_size", "train_size"):  # NumPy ints become ints
+            object.__setattr__(self, name, check_positive_integer(name, getattr(self, name)))
         rate = self.learning_rate
         real = isinstance(rate, int | float | np.integer | np.floating)
         if not real or isinstance(rate, bool | np.bool_) or not 0 < rate < math.inf:
@@ -58,12 +47,10 @@ class Config:
         object.__setattr__(
             self, "learning_rate", rate.item() if isinstance(rate, np.generic) else rate
         )
-        if not _is_integer(self.seed) or not 0 <= self.seed < SEEDS:
+        if not is_integer(self.seed) or not 0 <= self.seed < SEEDS:
             raise ValueError(f"seed must be an integer from 0 to {SEEDS - 1}, got {self.seed!r}")
         object.__setattr__(self, "seed", int(self.seed))
-        if not isinstance(self.wrap, bool | np.bool_):
-            raise ValueError(f"wrap must be True or False, got {self.wrap!r}")
-        object.__setattr__(self, "wrap", bool(self.wrap))
+        object.__setattr__(self, "wrap", check_wrap(self.wrap))
 
     def replace(self, **changes) -> Config:
         """A copy with some fields changed (and validated again)."""

@@ -21,15 +21,14 @@ from alphabet_tutorial.config import Config
 from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
 from alphabet_tutorial.machine import check_device_count
-from alphabet_tutorial.task import evaluation_set
+from alphabet_tutorial.task import check_positive_integer, evaluation_set
 
 
 # --8<-- [start:devices]
 def use_devices(count: int) -> list[str]:
     """Names of `count` devices to replicate over: the GPUs when there are any, otherwise
     the CPU split into `count` logical devices (only before TensorFlow has started)."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"devices must be a positive integer, got {count!r}")
+    check_positive_integer("devices", count)
     gpus = tf.config.list_physical_devices("GPU")
     check_device_count(count, len(gpus))  # one per GPU, or one per CPU core without GPUs
     if gpus:

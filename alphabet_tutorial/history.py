@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
+
+
+def warmed_epoch_seconds(epoch_seconds: list[float]) -> float:
+    """The median time of the epochs after the first (which traces or compiles the
+    training step); the first one's if it is the only one."""
+    return statistics.median(epoch_seconds[1:] or epoch_seconds)
 
 
 class Diverged(ValueError):

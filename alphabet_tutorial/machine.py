@@ -1,5 +1,5 @@
 """What this machine can hold, checked before any work: the memory a config's training
-needs, and how many devices a run can be replicated over.
+needs, and how many devices a run can be replicated over; and how to name its processor.
 
 The memory figures are estimates, generous on purpose: they exist to refuse a config that
 cannot fit (a billion training windows, a hundred thousand units) in one line, instead of
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import glob
 import os
+import platform
+from pathlib import Path
 
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.task import NUM_LETTERS
@@ -73,6 +75,19 @@ def cpu_count() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def processor() -> str:
+    """This machine's processor as a reader would name it, with its logical cores."""
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} logical cores"
 
 
 def check_device_count(count: int, gpus: int) -> None:

@@ -16,6 +16,18 @@ ALPHABET = string.ascii_lowercase
 NUM_LETTERS = len(ALPHABET)  # 26 classes
 
 
+def is_integer(value) -> bool:
+    """An int or a NumPy integer, not a bool (which Python counts as an int)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def check_positive_integer(name: str, value) -> int:
+    """`value` as a plain int, or ValueError naming `name` unless it is an integer >= 1."""
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _check_text(text: str) -> None:
     """ValueError unless `text` is one or more letters a to z, all lower- or all upper-case."""
     if not isinstance(text, str):
@@ -35,7 +47,7 @@ def _index_list(indices) -> list[int]:
         raise ValueError(f"expected a sequence of letter indices, got {indices!r}")
     checked = []
     for index in indices:
-        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+        if not is_integer(index):
             raise ValueError(f"letter index {index!r} is not an integer")
         if not 0 <= int(index) < NUM_LETTERS:
             raise ValueError(f"letter index {index!r} is outside 0..{NUM_LETTERS - 1}")
@@ -77,28 +89,28 @@ def one_hot(indices) -> np.ndarray:
 # --8<-- [end:encoding]
 
 
-def _check_window(window: int) -> int:
+def check_window(window: int) -> int:
     """`window` as a plain int (NumPy integers too), or ValueError naming it."""
-    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window <= 0:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
+    window = check_positive_integer("window", window)
     if window >= NUM_LETTERS:
         raise ValueError(
-            f"window {window} is too long: it must be shorter than the alphabet "
-            f"({NUM_LETTERS} letters)"
+            f"window must be shorter than the alphabet ({NUM_LETTERS} letters), got {window}"
         )
     return int(window)
 
 
-def _check_wrap(wrap: bool) -> None:
+def check_wrap(wrap: bool) -> bool:
+    """`wrap` as a plain bool (NumPy's too), or ValueError naming it."""
     if not isinstance(wrap, bool | np.bool_):
         raise ValueError(f"wrap must be True or False, got {wrap!r}")
+    return bool(wrap)
 
 
 # --8<-- [start:windows]
 def windows(window: int = 3, wrap: bool = False) -> list[tuple[str, str]]:
     """Every (run of `window` consecutive letters, next letter) pair of the task."""
-    window = _check_window(window)
-    _check_wrap(wrap)
+    window = check_window(window)
+    check_wrap(wrap)
     starts = range(NUM_LETTERS) if wrap else range(NUM_LETTERS - window)
     pairs = []
     for start in starts:
@@ -132,7 +144,7 @@ def evaluation_set(config) -> tuple[np.ndarray, np.ndarray]:
 
 def encode_prompt(text: str, window: int) -> np.ndarray:
     """The last `window` letters of `text` as a batch of one: (1, window, 26)."""
-    window = _check_window(window)
+    window = check_window(window)
     indices = encode(text)
     if len(indices) < window:
         raise ValueError(
@@ -143,7 +155,7 @@ def encode_prompt(text: str, window: int) -> np.ndarray:
 
 def top_letters(probabilities, top: int = 3) -> list[tuple[str, float]]:
     """The `top` most likely next letters with their probabilities, most likely first."""
-    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= NUM_LETTERS:
+    if not is_integer(top) or not 1 <= top <= NUM_LETTERS:
         raise ValueError(f"top must be an integer from 1 to {NUM_LETTERS}, got {top!r}")
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     order = np.argsort(-probabilities, kind="stable")[:top]

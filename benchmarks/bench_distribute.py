@@ -2,9 +2,9 @@
 
     python benchmarks/bench_distribute.py [--repeats 5] [--epochs 5]
 
-Each repeat runs every setup of the "Beyond one machine" chapter (`run_setups`: both
-implementations on one device and on 2 logical CPU devices, the low-level model on 2
-workers, Keras on JAX on 1 and 2 devices) and a 1-worker cluster of the low-level model,
+Each repeat runs every setup of the "Beyond one machine" chapter (both implementations on
+one device and on 2 logical CPU devices, the low-level model on 2 workers, Keras on JAX on
+1 and 2 devices) and a 1-worker cluster of the low-level model,
 the baseline of the 2 workers. The per-epoch time of a run is the median of its epochs
 after the first; a figure is the median of those over the repeats, and every ratio
 compares figures of the same repeats. Nothing is asserted.
@@ -18,10 +18,12 @@ import os
 import statistics
 
 from alphabet_tutorial import Config, env
-from alphabet_tutorial.scaleout import label, launch_workers, machine, run_setups
-from alphabet_tutorial.scaleout import warmed_epoch_seconds as warmed
+from alphabet_tutorial.history import warmed_epoch_seconds
+from alphabet_tutorial.machine import processor
+from alphabet_tutorial.scaleout import Setup, label, train_on_one_device
 
 env.setup(private_keras_home=True)
+SETUPS = [("devices", 2), ("workers", 2), ("jax", 2), ("workers", 1)]  # the last: 1 worker
 
 
 def main(argv=None) -> dict:
@@ -33,12 +35,14 @@ def main(argv=None) -> dict:
 
     times: dict[str, list[float]] = {}
     for _ in range(args.repeats):
-        runs = run_setups(config, devices=2, workers=2)
-        runs.append({**launch_workers(config, 1)[0], "setup": "1 worker"})
+        setups = [Setup(kind, count, config) for kind, count in SETUPS]
+        runs = train_on_one_device(config) + [run for setup in setups for run in setup.train()]
+        runs[-1]["setup"] = "1 worker"
         for run in runs:
             if run.get("worker", 0) == 0:  # one figure per setup: worker 0's
                 setup = run["setup"].split(" (")[0]
-                times.setdefault(f"{label(run)}, {setup}", []).append(warmed(run))
+                seconds = warmed_epoch_seconds(run["epoch_seconds"])
+                times.setdefault(f"{label(run)}, {setup}", []).append(seconds)
     medians = {key: statistics.median(values) for key, values in times.items()}
 
     def ratio(slow: str, base: str) -> float:
@@ -47,7 +51,7 @@ def main(argv=None) -> dict:
     report = {
         "config": config.as_dict(),
         "repeats": args.repeats,
-        "machine": {"processor": machine(), "load_average": os.getloadavg()},
+        "machine": {"processor": processor(), "load_average": os.getloadavg()},
         "epoch_seconds_median": {key: round(value, 4) for key, value in medians.items()},
         "ratios": {
             "low-level TF: 2 devices / 1 device": ratio(

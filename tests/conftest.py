@@ -6,6 +6,7 @@ from alphabet_tutorial import Config, env, impls
 env.setup(private_keras_home=True)
 
 import pytest  # noqa: E402
+from helpers import cannot_run_here  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -111,28 +112,21 @@ def wheel(dist) -> Path:
 # --- headless Chromium (tests/test_site_browser.py, tests/test_widget.py) -----------------
 
 
-def in_ci() -> bool:
-    """CI is set to anything non-empty: read as tests/test_screenshots.py and the axe check do."""
-    return bool(os.environ.get("CI"))
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """The Chromium executable; skipped locally without one, never in CI."""
-    from alphabet_tutorial.browser import find_chromium
+    from alphabet_site.screenshots.browser import find_chromium
 
     try:
         return find_chromium()
     except RuntimeError as error:
-        if in_ci():
-            pytest.fail(f"{error}; CI is set, so the browser tests must run")
-        pytest.skip(f"{error} (skipped locally only; in CI this fails)")
+        cannot_run_here(str(error))
 
 
 @pytest.fixture(scope="session")
 def browser(chromium):
     """One headless Chromium for the session; skipped locally without one, never in CI."""
-    from alphabet_tutorial.browser import launch_chromium
+    from alphabet_site.screenshots.browser import launch_chromium
 
     with launch_chromium() as browser:
         yield browser

@@ -2,15 +2,16 @@
 the CLI runs it on the backend asked for (or says which extra is missing).
 
 The three backends' full training runs are the ones the site's build made: the chapter
-"One model, three backends" prints them (the `built_site` fixture builds the site when
-`make docs` has not). A cheaper comparison of two backends runs here, through the CLI.
+"One model, three backends" shows them, and the build keeps them beside the page as data
+(hooks/run_data.py; the `built_site` fixture builds the site when `make docs` has not).
+A cheaper comparison of two backends runs here, through the CLI.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,8 +22,7 @@ from pathlib import Path
 
 import pytest
 from commands import alphabet_tutorial
-from test_docs_build import page, tables, text
-from test_keras_model import read_events
+from helpers import page, read_events, running, tables
 
 from alphabet_tutorial import backends
 from alphabet_tutorial.backends import BACKENDS, EXTRA, backend_env
@@ -36,30 +36,28 @@ THREE_PROCESSES = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="session")
 def backend_runs(built_site) -> dict[str, dict]:
-    """The chapter's runs, read back from the built page: {backend: figures}."""
-    html = page(built_site, "backends/")
-    runs, round_trip = tables(html)
-    types = dict(re.findall(r"(\w+): model\(inputs\) returns (\S+)", text(built_site, "backends/")))
-    figures = {}
-    for row, (version, accuracy, epochs, first, later, predictions) in list(runs.items())[1:]:
-        backend, impl = re.fullmatch(r"(\w+) \((.+)\)", row).groups()
-        figures[backend] = {
-            "impl": impl,
-            "version": version,
-            "final_accuracy": float(accuracy.rstrip("%")) / 100,
-            "epochs_to_100": None if epochs == "never" else int(epochs),
-            "first_epoch_seconds": float(first),
-            "epoch_seconds": float(later),
-            "predictions": dict(pair.split(" → ") for pair in predictions.split(", ")),
-            "tensor_type": types[backend],
-        }
-    loaded_on = list(round_trip.pop("saved on ↓ · loaded on →"))
-    for saved_on, cells in round_trip.items():
-        for loaded, cell in zip(loaded_on, cells, strict=True):
-            if loaded != saved_on:
-                figures[loaded].setdefault("loaded", {})[saved_on] = float(cell)
+    """The chapter's runs, as the build kept them beside the page: {backend: figures}."""
+    kept = json.loads((built_site / "backends" / "runs.json").read_text(encoding="utf-8"))
+    figures = {run["backend"]: run for run in kept}
     assert list(figures) == list(BACKENDS)
     return figures
+
+
+def markdown_rows(markdown) -> dict[str, list[str]]:
+    """A Markdown table as `tables` reads an HTML one: {first cell: the other cells}."""
+    rows = [line.strip("|").split("|") for line in str(markdown).splitlines()]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows[:1] + rows[2:]}
+
+
+def test_the_page_shows_the_runs_the_build_kept(built_site, backend_runs):
+    runs = [backends.BackendRun(**run) for run in backend_runs.values()]
+    trained, round_trip = tables(page(built_site, "backends/"))[:2]
+    for shown, markdown in (
+        (trained, backends.format_backend_table(runs)),
+        (round_trip, backends.format_round_trip(runs)),
+    ):
+        unescaped = {row: [html.unescape(cell) for cell in cells] for row, cells in shown.items()}
+        assert unescaped == markdown_rows(markdown)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -67,7 +65,7 @@ def test_each_backend_trains_the_keras_model_to_100_percent_on_every_window(
     backend_runs, backend, config
 ):
     run = backend_runs[backend]
-    assert run["impl"] == "Keras"
+    assert run["impl"] == "keras"
     assert run["final_accuracy"] == 1.0  # 100.0 % of 23 windows: every one
     assert run["epochs_to_100"] is not None and run["epochs_to_100"] <= config.epochs
     assert run["predictions"] == {"abc": "d", "klm": "n", "wxy": "z"}
@@ -118,31 +116,30 @@ def test_cli_compare_trains_on_two_backends_and_crosses_their_files():
         assert max(run["loaded"].values()) < 1e-5, backend
 
 
-# --- workers started early (the site build's hooks/backend_workers.py) --------------------
+# --- processes started early (the site build's hooks/backend_workers.py) ------------------
 
 
 @SLOW
-def test_workers_started_early_are_taken_once_and_the_rest_stopped():
-    backends.start_workers(["tensorflow", "tensorflow"])
+def test_processes_started_early_are_taken_once_and_the_rest_stopped():
+    backends.start_processes(["tensorflow", "tensorflow"])
     first, second = backends.STARTED["tensorflow"]
     try:
-        assert backends.take_worker("tensorflow") is first
+        assert backends.take_process("tensorflow") is first
     finally:
-        first.process.kill()
-        first.close()
-        backends.stop_workers()
+        first.stop()
+        backends.stop_processes()
     assert backends.STARTED == {}
-    for worker in (first, second):
-        assert worker.process.poll() is not None
-        assert not Path(worker.scratch).exists()
+    for process in (first, second):
+        assert process.process.poll() is not None
+        assert not Path(process.scratch).exists()
 
 
 @SLOW
 @pytest.mark.timeout(300)
-def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
-    """SIGTERM skips the parent's own cleanup: the worker sees its input close and ends."""
+def test_a_backend_process_ends_and_removes_its_files_when_its_parent_is_killed():
+    """SIGTERM skips the parent's own cleanup: the child sees its input close and ends."""
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT_THAT_STARTS_WORKERS],
+        [sys.executable, "-c", PARENT_THAT_STARTS_PROCESSES],
         stdout=subprocess.PIPE,
         text=True,
         env=backend_env("tensorflow"),
@@ -151,31 +148,22 @@ def test_a_worker_ends_and_removes_its_files_when_its_parent_is_killed():
         started = json.loads(parent.stdout.readline())
     parent.terminate()
     assert parent.wait(timeout=60) == -signal.SIGTERM
-    for worker in started:
+    for child in started:
         deadline = time.monotonic() + 120  # it ends once its warm-up is done
-        while pid_exists(worker["pid"]) and time.monotonic() < deadline:
+        while running(child["pid"]) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not pid_exists(worker["pid"]), worker
-        assert not Path(worker["scratch"]).exists(), worker
+        assert not running(child["pid"]), child
+        assert not Path(child["scratch"]).exists(), child
 
 
-PARENT_THAT_STARTS_WORKERS = """
+PARENT_THAT_STARTS_PROCESSES = """
 import json, time
 from alphabet_tutorial import backends
-backends.start_workers(["jax"])  # the lightest to start; every worker ends the same way
-workers = [w for started in backends.STARTED.values() for w in started]
-print(json.dumps([{"pid": w.process.pid, "scratch": w.scratch} for w in workers]), flush=True)
+backends.start_processes(["jax"])  # the lightest to start; every one ends the same way
+children = [c for started in backends.STARTED.values() for c in started]
+print(json.dumps([{"pid": c.pid, "scratch": c.scratch} for c in children]), flush=True)
 time.sleep(300)
 """
-
-
-def pid_exists(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie, ended but not yet reaped, counts as ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def import_check(backend: str | None, statement: str) -> list[str]:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import cannot_run_here
 
+from alphabet_site import cli as site_cli
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import main
 from alphabet_tutorial.evaluation import predict_next, score
@@ -279,12 +281,13 @@ def test_crafted_weights_files_are_refused_before_their_arrays_are_read(tmp_path
 @pytest.fixture
 def no_training(monkeypatch):
     """Any training (of either model, or for the screenshots) fails the test."""
-    from alphabet_tutorial import keras_model, lowlevel, screenshots
+    from alphabet_site.screenshots import capture
+    from alphabet_tutorial import keras_model, lowlevel
 
     def train(*args, **kwargs):
         raise AssertionError("trained before refusing the input")
 
-    for module, name in ((lowlevel, "train"), (keras_model, "train"), (screenshots, "train_both")):
+    for module, name in ((lowlevel, "train"), (keras_model, "train"), (capture, "train_both")):
         monkeypatch.setattr(module, name, train)
 
 
@@ -292,8 +295,9 @@ def bad_weights(path):
     weights_file(path, with_array(0, np.full((26, 16), np.nan, np.float32)))
 
 
-# Folders of the user's that `screenshots --out` must not replace: name -> {entry: bytes, a
-# manifest (dict or text), or None for a folder}. Only a capture's own files are replaced.
+# Folders of the user's that `alphabet-site screenshots --out` must not replace: name ->
+# {entry: bytes, a manifest (dict or text), or None for a folder}. Only a capture's own
+# files are replaced.
 CAPTURE = {"made_by": "alphabet-tutorial screenshots", "images": [{"file": "scalars.png"}]}
 USER_FOLDERS = {
     "photos": {"beach.png": b"png", "dog.png": b"png"},  # no manifest
@@ -318,12 +322,22 @@ def make_user_folders(root: Path) -> None:
                 path.write_text(content if isinstance(content, str) else json.dumps(content))
 
 
-# The command lines given to the CLI, a case a line: id -> [argv, what the one line of error
-# names]. {tmp} is the test's directory, which holds a file `file`, a directory `dir.npz`,
-# random bytes `random.npz`, weights with NaN in them `nan.npz`, weights whose header
-# declares 3.64 TiB `huge.npz`, float64 weights beyond float32's range `float64.npz`, good
-# weights of the Keras model `keras.npz`, and the USER_FOLDERS.
+# The command lines given to the CLIs, a case a line: id -> [argv, what the one line of
+# error names] (`screenshots` is the site tooling's command, `alphabet-site`). {tmp} is the
+# test's directory, which holds a file `file`, a directory `dir.npz`, random bytes
+# `random.npz`, weights with NaN in them `nan.npz`, weights whose header declares 3.64 TiB
+# `huge.npz`, float64 weights beyond float32's range `float64.npz`, good weights of the
+# Keras model `keras.npz`, and the USER_FOLDERS.
 CLI_CASES = json.loads((Path(__file__).parent / "bad_cli_input.json").read_text())
+
+
+def command_of(argv: list[str]) -> tuple:
+    """(main, its name) of the command that runs `argv`."""
+    return (
+        (site_cli.main, "alphabet-site")
+        if argv[0] == "screenshots"
+        else (main, "alphabet-tutorial")
+    )
 
 
 @pytest.mark.parametrize(("argv", "named"), CLI_CASES.values(), ids=CLI_CASES)
@@ -339,10 +353,11 @@ def test_cli_refuses_bad_input_in_one_line_before_any_work(
     weights_file(tmp_path / "keras.npz")
     make_user_folders(tmp_path)
     before = sorted(tmp_path.rglob("*"))
-    status = main(argv.format(tmp=tmp_path).split())
+    run, name = command_of(argv.split())
+    status = run(argv.format(tmp=tmp_path).split())
     out, err = capsys.readouterr()
     assert (status, out) == (2, "")
-    assert err.startswith("alphabet-tutorial: error: ") and err.count("\n") == 1
+    assert err.startswith(f"{name}: error: ") and err.count("\n") == 1
     assert named.format(tmp=tmp_path) in err
     assert "pickle" not in err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, nothing half-written
@@ -376,14 +391,15 @@ find "$ROOT/full" -type f
 RUN_COMMANDS = """
 import io, json, sys
 from contextlib import redirect_stderr, redirect_stdout
+from alphabet_site.cli import main as site_main
 from alphabet_tutorial.cli import main
 for argv in json.loads(sys.argv[1]):
     with redirect_stderr(io.StringIO()) as err, redirect_stdout(io.StringIO()):
-        status = main(argv)
+        status = (site_main if argv[0] == "screenshots" else main)(argv)
     print(json.dumps([status, err.getvalue().splitlines()[-1:]]))
 """
 SMALL = ["--impl", "lowlevel", "--epochs", "1", "--units", "4"]
-FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "alphabet-tutorial: error: "
+FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "<command>: error: "
     (["train", "--save", "{ro}/w.npz"], 2, "cannot write weights file '{ro}/w.npz': Read-only "),
     (["train", "--logdir", "{ro}/logs"], 2, "cannot write log directory '{ro}/logs/keras': Read"),
     (["screenshots", "--out", "{ro}/shots"], 2, "cannot write screenshots directory '{ro}/shots'"),
@@ -395,9 +411,7 @@ FILESYSTEM_CASES = [  # argv, status, the last line of stderr after "alphabet-tu
 @pytest.mark.slow
 def test_read_only_and_full_file_systems_give_one_line_and_no_half_written_weights(tmp_path):
     if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
-        if os.environ.get("CI"):
-            pytest.fail("CI runs as root: unshare -m must work there")
-        pytest.skip("unshare -m (a private mount namespace) is not permitted here")
+        cannot_run_here("unshare -m (a private mount namespace) is not permitted here")
     (tmp_path / "ro").mkdir()
     (tmp_path / "full").mkdir()
     paths = {"ro": tmp_path / "ro", "full": tmp_path / "full"}
@@ -413,7 +427,8 @@ def test_read_only_and_full_file_systems_give_one_line_and_no_half_written_weigh
     assert result.returncode == 0, result.stderr[-3000:]
     *lines, files = result.stdout.strip().split("\n", len(FILESYSTEM_CASES))
     for (argv, status, message), line in zip(FILESYSTEM_CASES, lines, strict=True):
-        assert json.loads(line) == [status, [line_of(message.format(**paths), line)]], argv
+        expected = f"{command_of(argv)[1]}: error: {message.format(**paths)}"
+        assert json.loads(line) == [status, [line_of(expected, line)]], argv
     filler, kept = sorted(files.split())  # no weights file; the failed run's event file stays
     assert (filler, Path(kept).parent) == (
         f"{paths['full']}/filler",
@@ -421,8 +436,7 @@ def test_read_only_and_full_file_systems_give_one_line_and_no_half_written_weigh
     )
 
 
-def line_of(expected: str, output: str) -> str:
-    """The one error line, if it starts with "alphabet-tutorial: error: " + `expected`."""
+def line_of(prefix: str, output: str) -> str:
+    """The one error line, if it starts with `prefix`."""
     (last,) = json.loads(output)[1]
-    prefix = f"alphabet-tutorial: error: {expected}"
     return last if last.startswith(prefix) else f"{last!r} does not start with {prefix!r}"

@@ -5,12 +5,10 @@ import errno
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from commands import alphabet_tutorial
+from helpers import running_in_group
 
 from alphabet_tutorial import Config
 from alphabet_tutorial.cli import build_parser, config_from, main
@@ -236,158 +235,6 @@ def test_every_config_field_is_an_option_with_its_comment_as_help(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     for comment in ("letters the model reads before predicting the next one", "Adam's step size"):
         assert comment in help_text
-
-
-# --- screenshots: prerequisites first, and no leftovers when stopped --------------------
-
-WITHOUT_TENSORFLOW = """
-import sys
-{prepare}
-from alphabet_tutorial.cli import main
-status = main(sys.argv[1:])
-assert "tensorflow" not in sys.modules, "TensorFlow was imported before the refusal"
-sys.exit(status)
-"""
-
-
-@pytest.mark.parametrize(
-    ("prepare", "chromium", "message"),
-    [
-        (
-            "sys.modules['playwright'] = None  # as if the extra were not installed",
-            None,
-            "screenshots need the package 'playwright': "
-            "pip install 'alphabet-tutorial[screenshots]' (and Chromium: apt-get install chromium)",
-        ),
-        ("", "/nonexistent/chromium", "Chromium not found: install it with `apt-get install"),
-    ],
-    ids=["no-playwright", "no-chromium"],
-)
-def test_screenshots_without_prerequisites_fail_at_once_in_one_line(
-    tmp_path, prepare, chromium, message
-):
-    env = {**os.environ, "CHROMIUM": chromium} if chromium else os.environ
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_TENSORFLOW.format(prepare=prepare)]
-        + ["screenshots", "--out", str(tmp_path / "shots")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    seconds = time.monotonic() - started
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith(f"alphabet-tutorial: error: {message}")
-    assert result.stderr.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
-    print(f"refused in {seconds:.2f} s (no TensorFlow imported)")
-
-
-def process_states() -> dict[int, tuple[str, int, int]]:
-    """pid -> (state, parent pid, process group) of every process, read from /proc."""
-    states = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                state, parent, group = stat.read().rsplit(")", 1)[1].split()[:3]
-        except (OSError, ValueError):
-            continue
-        states[int(entry)] = (state, int(parent), int(group))
-    return states
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid`."""
-    children: dict[int, list[int]] = {}
-    for child, (_, parent, _) in process_states().items():
-        children.setdefault(parent, []).append(child)
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def running_in_group(group: int) -> list[int]:
-    """The processes of a group still running (a zombie PID 1 has yet to reap does not run)."""
-    return [
-        pid for pid, (state, _, pgid) in process_states().items() if pgid == group and state != "Z"
-    ]
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped by PID 1 does not count)."""
-    state = process_states().get(pid)
-    return state is not None and state[0] != "Z"
-
-
-def command_name(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/comm") as comm:
-            return comm.read().strip()
-    except OSError:
-        return ""
-
-
-@pytest.mark.screenshots  # the whole capture, with its longer timeout
-@pytest.mark.browser
-@pytest.mark.parametrize(
-    ("stop", "to_group"),
-    [(signal.SIGTERM, False), (signal.SIGINT, True)],
-    ids=["SIGTERM-to-the-command", "SIGINT-to-its-group-like-Ctrl-C"],
-)
-def test_screenshots_stopped_with_chromium_running_leave_no_process_and_no_file(
-    tmp_path, request, stop, to_group
-):
-    from alphabet_tutorial.browser import find_chromium
-
-    try:
-        find_chromium()
-    except RuntimeError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"local run without Chromium (CI installs it): {error}")
-    # Chromium's socket path must stay under 108 bytes: a short TMPDIR, not one in tmp_path
-    temporary, out = Path(tempfile.mkdtemp()), tmp_path / "out"
-    request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
-    out.mkdir()
-    command = [sys.executable, "-m", "alphabet_tutorial", "screenshots", "--out", str(out / "img")]
-    command += ["--epochs", "1", "--train-size", "64", "--units", "4"]
-    seen: set[int] = set()
-    with subprocess.Popen(
-        command,
-        env={**os.environ, "TMPDIR": str(temporary)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # a group of its own, as a shell gives a job
-    ) as cli:
-        try:
-            deadline = time.monotonic() + 300
-            while cli.poll() is None and time.monotonic() < deadline:
-                seen |= descendants(cli.pid)
-                if any("chrom" in command_name(pid) for pid in seen):
-                    break  # training is done, TensorBoard serves, Chromium runs
-                time.sleep(0.2)
-            assert any("chrom" in command_name(pid) for pid in seen), cli.stderr.read()
-            time.sleep(4)  # into the page visits, where Playwright has requests in flight
-            seen |= descendants(cli.pid)
-        finally:
-            if to_group:
-                os.killpg(cli.pid, stop)
-            else:
-                cli.send_signal(stop)
-            out_text, err_text = cli.communicate(timeout=120)
-    assert cli.returncode == 128 + stop
-    assert out_text == ""
-    assert err_text.splitlines()[-1] == f"alphabet-tutorial: stopped by {stop.name}"
-    assert "Traceback" not in err_text and "Future exception" not in err_text
-    assert [pid for pid in seen if alive(pid)] == []  # TensorBoard, data server, Chromium
-    left = sorted(str(p.relative_to(temporary)) for p in temporary.rglob("*"))
-    assert left == []  # logs, TensorBoard's files, Chromium's profile, autograph files
-    assert list(out.iterdir()) == []  # no staging directory beside --out
 
 
 # --- logs: a stopped run keeps its own, and never touches another run's ---------------

@@ -1,13 +1,8 @@
-"""hooks/css_pruning.py: a stylesheet reduced to the rules that could match the pages."""
+"""alphabet_site/css_pruning.py: a stylesheet reduced to the rules that could match the pages."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
-
-from css_pruning import PageFacts, prune  # noqa: E402
+from alphabet_site.css_pruning import PageFacts, prune
 
 PAGE = (
     '<html class="js"><body data-md-color-scheme="default">'

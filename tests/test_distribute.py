@@ -1,9 +1,11 @@
 """Data-parallel training (alphabet_tutorial.distribute, .keras_distribution, .scaleout):
-the chapter's runs as the site build measured them, real runs of the command line on 2
+the chapter's runs as the site build measured and kept them, real runs of the command line on 2
 logical CPU devices and on 2 worker processes on loopback, and their failures."""
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import signal
@@ -15,54 +17,45 @@ from pathlib import Path
 
 import psutil
 import pytest
+from helpers import running, table_rows
 
 from alphabet_tutorial import Config, task
-from alphabet_tutorial.scaleout import check_cluster, check_port_free, format_setups
+from alphabet_tutorial.processes import check_port_free
+from alphabet_tutorial.scaleout import Setup, check_cluster, format_setups, label
 
 REPO = Path(__file__).resolve().parent.parent
 
 # --- every setup of the chapter, as this build ran it ---------------------------------------
-# Building "Beyond one machine" runs every setup once (`run_setups`) and prints their
-# figures (`format_setups`): these tests read that very run from the built page rather
-# than train every setup again. A run that misses a window, a setup that is absent or
-# replicated wrongly, workers that disagree: each shows on the page, and fails here.
+# Building "Beyond one machine" runs every setup once and shows their figures
+# (`format_setups`); the build keeps those runs beside the page as data (hooks/run_data.py).
+# These tests check that very run rather than train every setup again. A run that misses
+# a window, a setup that is absent or replicated wrongly, workers that disagree: each
+# fails here.
 
 CHAPTER = (REPO / "docs" / "beyond-one-machine.md").read_text(encoding="utf-8")
 EPOCHS = int(re.search(r"config = Config\(epochs=(\d+)\)", CHAPTER).group(1))
 
 
 @pytest.fixture(scope="module")
-def page(built_site) -> str:
-    return (built_site / "beyond-one-machine" / "index.html").read_text(encoding="utf-8")
+def runs(built_site) -> list[dict]:
+    """The chapter's runs, as the build kept them."""
+    return json.loads((built_site / "beyond-one-machine" / "runs.json").read_text())
 
 
-def cells(html: str) -> list[str]:
-    return [
-        re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.S)
+def named(runs: list[dict], name: str) -> list[dict]:
+    """The runs of one row name of the chapter's table, e.g. 'low-level TF, one device'."""
+    return [run for run in runs if f"{label(run)}, {run['setup']}" == name]
+
+
+def test_the_page_shows_the_runs_the_build_kept(built_site, runs):
+    page = (built_site / "beyond-one-machine" / "index.html").read_text(encoding="utf-8")
+    ((*rows,),) = table_rows(page)
+    expected = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in str(format_setups(runs)).splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
     ]
-
-
-@pytest.fixture(scope="module")
-def runs(page) -> list[list[str]]:
-    """The rows of the chapter's table of runs: run, batch per replica, epoch of 100 %,
-    time per epoch, ratio to one device."""
-    (table,) = re.findall(r"<table>.*?</table>", page, re.S)
-    header, *rows = (cells(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S))
-    assert header == [
-        "Run",
-        "Batch per replica",
-        "100 % at epoch",
-        "Time per epoch",
-        "vs. one device",
-    ]
-    return rows
-
-
-@pytest.fixture(scope="module")
-def notes(page) -> str:
-    """The sentences `format_setups` wrote under the table."""
-    return re.search(r"</table>\s*<p>(.*?)</p>", page, re.S).group(1)
+    assert [[html.unescape(cell) for cell in row] for row in rows] == expected
 
 
 @pytest.mark.parametrize(
@@ -74,57 +67,48 @@ def notes(page) -> str:
         ("keras on jax, 2 devices (DataParallel)", 1),
     ],
 )
-def test_every_replicated_setup_learns_every_window(runs, notes, setup, count):
-    found = [row for row in runs if row[0] == setup]
-    assert len(found) == count, runs
-    global_batch = int(re.search(r"a global batch of (\d+) windows", notes).group(1))
-    for _, per_replica, epoch, *_ in found:
-        assert float(per_replica) == global_batch / 2  # 2 replicas
-        assert epoch.isdigit() and int(epoch) <= EPOCHS, epoch
-    assert "Every run predicts every window right." in notes
+def test_every_replicated_setup_learns_every_window(runs, setup, count):
+    found = named(runs, setup)
+    assert len(found) == count, [f"{label(run)}, {run['setup']}" for run in runs]
+    for run in found:
+        assert run["replicas"] == 2
+        assert run["per_replica_batch"] == run["global_batch"] / 2
+        assert run["accuracy"] == 1.0
+        assert run["epochs_to_100"] is not None and run["epochs_to_100"] <= EPOCHS
 
 
-def test_both_workers_end_with_identical_weights(notes):
-    assert "The 2 workers end with identical weights (one checksum)." in notes
+def test_both_workers_end_with_identical_weights(runs):
+    workers = [run for run in runs if "worker" in run]
+    assert sorted(run["worker"] for run in workers) == [0, 1]
+    assert len({run["checksum"] for run in workers}) == 1
 
 
-def test_keras_evaluate_fails_on_an_uneven_split_and_padding_fixes_it(page):
-    printed = re.search(r"<code>(\d+ windows over 2 replicas\n.*?)</code>", page, re.S).group(1)
-    windows, plain, padded = printed.splitlines()
-    config = Config()
-    assert windows == f"{len(task.windows(config.window, config.wrap))} windows over 2 replicas"
-    assert plain.startswith("evaluate as it is: InvalidArgumentError")
-    assert "[12,3,26] != input 1: [11,3,26]" in plain
-    assert padded == "evaluate with padding: accuracy 100.0%"
+def test_keras_evaluate_fails_on_an_uneven_split_and_padding_fixes_it(runs):
+    (keras_mirrored,) = named(runs, "keras on tensorflow, 2 devices (MirroredStrategy)")
+    assert len(task.windows(Config().window)) % 2 == 1  # an uneven split over 2 replicas
+    assert keras_mirrored["plain_evaluate"].startswith("InvalidArgumentError")
+    assert "[12,3,26] != input 1: [11,3,26]" in keras_mirrored["plain_evaluate"]
+    assert keras_mirrored["evaluate_accuracy"] == 1.0
 
 
-def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(runs, notes):
-    jax_runs = [row for row in runs if row[0].startswith("keras on jax, ")]
-    assert [row[0] for row in jax_runs] == [
-        "keras on jax, one device",
-        "keras on jax, 2 devices (DataParallel)",
-    ]
-    assert [float(row[1]) for row in jax_runs] == [32, 16]  # 1 replica, then 2
+def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(runs):
+    jax_runs = [run for run in runs if label(run) == "keras on jax"]
+    assert [run["setup"] for run in jax_runs] == ["one device", "2 devices (DataParallel)"]
+    assert [run["per_replica_batch"] for run in jax_runs] == [32, 16]  # 1 replica, then 2
 
 
-def test_the_page_reports_every_run_and_what_it_shows(runs, notes):
+def test_every_run_is_kept_each_setup_once(runs):
     from alphabet_tutorial.lowlevel import LowLevelLSTM
 
     one_device = ["low-level TF", "keras on tensorflow", "keras on jax"]
-    assert sorted(row[0] for row in runs if row[0].endswith(", one device")) == sorted(
-        f"{name}, one device" for name in one_device
-    )
+    assert sorted(label(run) for run in runs if run["setup"] == "one device") == sorted(one_device)
     assert len(runs) == 3 + 5  # one device each; 2 devices twice, 2 workers, DataParallel
-    for run, _, _, time_per_epoch, ratio in runs:
-        assert re.fullmatch(r"\d+ ms", time_per_epoch), run
-        assert re.fullmatch(r"\d+\.\d\d×", ratio), run
-        if run.endswith(", one device"):
-            assert ratio == "1.00×"
-    assert f"{LowLevelLSTM(Config()).count_params():,} parameters per model" in notes
+    assert {run["parameters"] for run in runs} == {LowLevelLSTM(Config()).count_params()}
+    assert all(len(run["epoch_seconds"]) == EPOCHS for run in runs)
 
 
 def run(setup: str, impl: str, **changes) -> dict:
-    """A run as `run_setups` reports it: 2 replicas, 100 % at epoch 3, same weights."""
+    """A run as `Setup.train` reports it: 2 replicas, 100 % at epoch 3, same weights."""
     figures = {"setup": setup, "impl": impl, "replicas": 2, "global_batch": 32}
     figures |= {"per_replica_batch": 16.0, "accuracy": 1.0, "epochs_to_100": 3}
     figures |= {"epoch_seconds": [0.5, 0.02, 0.02], "checksum": "abc", "parameters": 8410}
@@ -189,9 +173,9 @@ def test_check_port_free_names_a_port_in_use():
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        address = f"127.0.0.1:{listener.getsockname()[1]}"
-        with pytest.raises(ValueError, match=f"cannot listen on {address}: Address already in use"):
-            check_port_free(address)
+        port = listener.getsockname()[1]
+        with pytest.raises(ValueError, match=f"on 127.0.0.1:{port}: Address already in use"):
+            check_port_free("127.0.0.1", port)
 
 
 # --- the command line -------------------------------------------------------------------
@@ -265,12 +249,12 @@ def test_train_on_two_replicas_from_the_command_line(tmp_path, replicas):
         assert "every worker holds the same weights" in result.stdout
 
 
-def start_workers(tmp_path, *prefix: str) -> tuple[subprocess.Popen, list[psutil.Process]]:
+def start_workers(tmp_path) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """`train --workers 2` for long enough to interrupt; returns it once both workers run,
     with every process it started."""
     args = ["train", "--impl", "lowlevel", "--workers", "2", "--epochs", "2000"]
     cli = subprocess.Popen(
-        [*prefix, *PROG, *args],
+        [*PROG, *args],
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
@@ -288,7 +272,7 @@ def start_workers(tmp_path, *prefix: str) -> tuple[subprocess.Popen, list[psutil
 
 def assert_gone(workers: list[psutil.Process]) -> None:
     for worker in workers:
-        assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, worker
+        assert not running(worker.pid), worker
 
 
 @pytest.mark.slow
@@ -307,32 +291,10 @@ def test_a_dead_worker_stops_the_run_within_30_s_and_leaves_no_process(tmp_path)
     assert_gone(workers)
 
 
-def network_namespace(pid: int) -> str:
-    return os.readlink(f"/proc/{pid}/ns/net")
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("loopback", ["up", "down"])
-def test_sigterm_stops_every_worker(tmp_path, loopback):
-    """With loopback down (`unshare -n`), the workers train in a network namespace of their
-    own, held by one more process: SIGTERM stops that one too."""
-    prefix = []
-    if loopback == "down":
-        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
-        if probe.returncode:
-            reason = f"unshare -n is not permitted here: {probe.stderr.strip()}"
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason}; CI is set, so this must run")
-            pytest.skip(reason)
-        prefix = ["unshare", "-n"]
-    cli, workers = start_workers(tmp_path, *prefix)
-    spaces = {network_namespace(worker.pid) for worker in workers}
-    if loopback == "down":
-        assert len(workers) == 3 and len(spaces) == 1  # the workers and the holder
-        assert spaces != {network_namespace(cli.pid)}
-    else:
-        assert spaces == {network_namespace(cli.pid)}
+def test_sigterm_stops_every_worker(tmp_path):
+    cli, workers = start_workers(tmp_path)
     with cli:
         cli.send_signal(signal.SIGTERM)
         cli.wait(timeout=30)
@@ -340,3 +302,17 @@ def test_sigterm_stops_every_worker(tmp_path, loopback):
     assert cli.returncode == 128 + signal.SIGTERM
     assert last == "alphabet-tutorial: stopped by SIGTERM"
     assert_gone(workers)
+    assert list(tmp_path.iterdir()) == []  # the workers' temporary directories too
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "message"),
+    [
+        ("gpus", 2, "unknown setup 'gpus': choose from devices, workers, jax"),
+        ("workers", 0, "workers must be a positive integer, got 0"),
+        ("devices", True, "devices must be a positive integer, got True"),
+    ],
+)
+def test_a_setup_that_cannot_run_is_refused_before_any_process_starts(kind, count, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Setup(kind, count)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -15,16 +14,16 @@ from urllib.parse import urljoin, urlsplit
 import nbformat
 import pytest
 import yaml
+from helpers import Elements, page, tables, text
 
+from alphabet_site.fences import parse
+from alphabet_site.hooks.notebooks import notebook_name, ran_at_build
 from alphabet_tutorial import Config
 from alphabet_tutorial.compare import RULE, lines_of_code
 from alphabet_tutorial.lowlevel import LowLevelLSTM
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "hooks"))
 
-from fences import parse  # noqa: E402
-from notebooks import notebook_name, ran_at_build  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 SITE_URL = MKDOCS["site_url"]
@@ -61,30 +60,6 @@ HTML_TAG = re.compile(r"</?(?:svg|figure|table|tr|td|th|div|p|code|strong|em|img
 MARKDOWN_TABLE = re.compile(r"^ *\|.*\| *\n *\|? *:?-{3,}", re.M)
 
 
-class Elements(HTMLParser):
-    """Every start tag with its attributes, and the page's text."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def page(site: Path, url: str) -> str:
-    return (site / url / "index.html").read_text(encoding="utf-8")
-
-
-def text(site: Path, url: str) -> str:
-    return "".join(Elements(page(site, url)).text)
-
-
 def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
@@ -96,21 +71,6 @@ def test_the_summary_shows_the_package_models_parameter_count(built_site):
     config = Config()
     expected = [build_sequential(config).count_params(), build_functional(config).count_params()]
     assert shown == [f"{count:,}" for count in expected]
-
-
-def tables(html: str) -> list[dict[str, list[str]]]:
-    """Every HTML table of a page: {first cell of a row: the row's other cells}."""
-    found = []
-    for table in re.findall(r"<table>.*?</table>", html, re.S):
-        rows = {}
-        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-            cells = [
-                re.sub(r"<[^>]+>", "", cell).strip()
-                for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-            ]
-            rows[cells[0]] = cells[1:]
-        found.append(rows)
-    return found
 
 
 def test_the_conclusions_table_holds_this_packages_figures(built_site):

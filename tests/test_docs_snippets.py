@@ -20,19 +20,21 @@ import pytest
 import yaml
 from pytest_codeblocks.main import extract_from_file
 
+from alphabet_site.fences import parse
+
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 CHAPTERS = sorted(DOCS.glob("*.md"))
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "hooks"))
 
-from fences import parse  # noqa: E402
 
 PYTHON_LIKE = {"python", "py", "python3", "py3", "pycon", "ipython", "ipython3"}
 # Fences that pytest-codeblocks would run as shell commands: none on our pages.
 SHELL = {"sh", "bash", "zsh", "shell"}
 INCLUDE_TITLE = re.compile(r'^py title="alphabet_tutorial/[\w/]+\.py"$')
 INCLUDE_LINE = re.compile(r'^--8<-- "alphabet_tutorial/[\w/]+\.py:[\w-]+"$')
+# The fences ruff formats in Markdown (its languages python, py, python3, py3, pyi).
+RUFF_LANGUAGES = {"python", "py", "python3", "py3", "pyi"}
 FAILING = 'raise RuntimeError("a deliberately failing snippet")\n'
 
 
@@ -48,6 +50,33 @@ def test_the_chapters_are_found():
         "keras-implementation.md",
         "conclusions.md",
     }
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
+def test_the_chapters_python_is_formatted_as_ruff_formats_it(chapter, tmp_path):
+    """The Python fences of a chapter, package includes aside, as `ruff format` leaves them
+    with this project's settings. (pyproject.toml keeps ruff's own Markdown formatting off
+    docs/, which would rewrite the `--8<--` include lines as Python.)"""
+    fences = [
+        fence
+        for fence in parse(chapter.read_text(encoding="utf-8"))
+        if language(fence.info) in RUFF_LANGUAGES
+        and not any(INCLUDE_LINE.match(line) for line in fence.code.splitlines())
+    ]
+    for fence in fences:
+        (tmp_path / f"line_{fence.start + 1}.py").write_text(fence.code, encoding="utf-8")
+    if not fences:
+        return
+    ruff = [
+        str(BIN / "ruff"),
+        "format",
+        "--check",
+        "--diff",
+        "--config",
+        str(REPO / "pyproject.toml"),
+    ]
+    result = subprocess.run([*ruff, str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, f"{chapter.name} (file: line of the fence):\n{result.stdout}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.name)
@@ -159,7 +188,6 @@ def test_a_failing_block_fails_the_strict_build(tmp_path):
     config.update(
         docs_dir=str(docs),
         nav=[{"Home": "index.md"}],
-        hooks=[str(REPO / hook) for hook in config["hooks"]],
         extra_css=[],
     )
     config["theme"]["custom_dir"] = str(REPO / config["theme"]["custom_dir"])

@@ -1,16 +1,11 @@
-"""How the hooks read a chapter's fences (hooks/fences.py): as pytest-codeblocks does, and
-never so that a Python fence silently runs nothing."""
+"""How the hooks read a chapter's fences (alphabet_site/fences.py): as pytest-codeblocks
+does, and never so that a Python fence silently runs nothing."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
-
-from fences import parse  # noqa: E402
+from alphabet_site.fences import parse
 
 CHAINED = """\
 ```python

@@ -1,23 +1,21 @@
 """The GPU figures: recorded once on a GPU machine (benchmarks/bench_gpu.py), quoted by the
-conclusions and "Beyond one machine" through hooks/gpu_figures.py, never measured at build
-time. The record must be whole, and the pages must say what it holds."""
+conclusions and "Beyond one machine" through alphabet_site/gpu_figures.py, never measured
+at build time. The record must be whole, and the pages must say what it holds."""
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
-from test_docs_build import text
+from helpers import text
 
+from alphabet_site import gpu_figures
 from alphabet_tutorial import Config
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "hooks"))
 
-import gpu_figures  # noqa: E402
 
 RECORD = json.loads(gpu_figures.RECORD.read_text())
 

@@ -14,6 +14,7 @@ import ast
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import zipfile
@@ -30,6 +31,7 @@ from packaging.utils import canonicalize_name
 from venvs import fresh_venv
 
 REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "alphabet_tutorial"
 # pip as on a reader's machine: none of this machine's pip settings or constraints.
 PIP_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
 PIP_ENV |= {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
@@ -83,25 +85,6 @@ def test_installing_the_wheel_next_to_tensorflow_adds_only_the_package(reader_py
     assert installed(reader_python, "tensorflow") == tensorflow
 
 
-def test_a_wheel_that_needs_tensorflow_cpu_is_caught(reader_python, tmp_path):
-    """The check above fails for the dependency this package used to have."""
-    wheel = tmp_path / "needs_tf_cpu-1.0-py3-none-any.whl"
-    info = "needs_tf_cpu-1.0.dist-info"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr(
-            f"{info}/METADATA",
-            "Metadata-Version: 2.1\nName: needs-tf-cpu\nVersion: 1.0\n"
-            "Requires-Dist: tensorflow-cpu>=2.16,<3\n",
-        )
-        archive.writestr(
-            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        )
-        archive.writestr(f"{info}/RECORD", "")
-    plan = install_plan(reader_python, wheel)
-    assert plan.returncode != 0
-    assert "tensorflow-cpu" in plan.stderr
-
-
 def test_make_dist_builds_a_wheel_and_an_sdist(dist, wheel):
     log = (dist / "build.log").read_text()
     assert "deprecated" not in log.lower(), log  # e.g. `project.license` as a table
@@ -114,10 +97,52 @@ def test_make_dist_builds_a_wheel_and_an_sdist(dist, wheel):
     assert f"alphabet_tutorial-{version}.dist-info/entry_points.txt" in names
 
 
-# --- the notebooks' install cell (hooks/install_cell.py) --------------------------------
+# What a reader's install must not need: the site's tooling and the screenshots' browser.
+TOOLING_IMPORTS = ("alphabet_site", "playwright", "mkdocs", "PIL")
 
-sys.path.insert(0, str(REPO / "hooks"))
-from install_cell import install_cell, requirement, version, wheel_url  # noqa: E402
+
+def test_the_wheel_holds_the_readers_package_and_nothing_of_the_site_tooling(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = [name for name in archive.namelist() if ".dist-info/" not in name]
+        sources = {name: archive.read(name).decode() for name in names}
+    package = sorted(path.relative_to(REPO).as_posix() for path in PACKAGE.glob("*.py"))
+    assert sorted(names) == package  # alphabet_tutorial's modules, no other top level
+    imported = [
+        f"{name}: {module}"
+        for name, source in sources.items()
+        for module in TOOLING_IMPORTS
+        if re.search(rf"^\s*(from|import) {module}\b", source, re.M)
+    ]
+    assert imported == []
+    print("the wheel's modules:", " ".join(Path(name).stem for name in sorted(names)))
+
+
+@pytest.mark.timeout(180)
+def test_the_installed_wheel_runs_its_cli_without_the_site_tooling(wheel, tmp_path):
+    """A venv with the wheel and its dependencies only (no Playwright, no MkDocs, no
+    alphabet_site): the command lists its subcommands and predicts."""
+    python = fresh_venv(tmp_path / "venv", [r.name for r in runtime_requirements(wheel)])
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
+    subprocess.run([*pip, "--no-deps", "--no-index", str(wheel)], env=PIP_ENV, check=True)
+    for module in TOOLING_IMPORTS[:3]:
+        assert installed(python, module) is None
+    cli = [str(python), "-m", "alphabet_tutorial"]
+    shown = subprocess.run([*cli, "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    commands = re.search(r"\{([\w,]+)\}", shown.stdout).group(1).split(",")
+    assert commands == ["train", "evaluate", "predict", "compare", "tensorboard"]
+    small = ["--impl", "lowlevel", "--epochs", "2", "--units", "4", "--train-size", "32"]
+    predicted = subprocess.run(
+        [*cli, "predict", "abc", *small], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.strip()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["venv"]  # nothing written
+
+
+# --- the notebooks' install cell (alphabet_site/install_cell.py) ------------------------
+
+from alphabet_site.install_cell import install_cell, requirement, version, wheel_url  # noqa: E402
 
 MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
 # The cell after the install cell: the package, imported from the reader's environment,

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
-from tensorboard.util import tensor_util
+from helpers import read_events
 
 from alphabet_tutorial import Config, keras_model
 from alphabet_tutorial.lowlevel import LowLevelLSTM
@@ -83,19 +82,6 @@ def test_history_matches_what_keras_recorded(trained_keras):
     model, history = trained_keras
     np.testing.assert_allclose(history.loss, model.history.history["loss"], rtol=1e-6)
     np.testing.assert_allclose(history.accuracy, model.history.history["accuracy"], rtol=1e-6)
-
-
-def read_events(directory):
-    """({tag: [(step, plugin), ...]}, number of op graphs) of the event files in `directory`."""
-    found, graphs = {}, 0
-    for path in sorted(directory.glob("events.out.tfevents.*")):
-        for event in EventFileLoader(str(path)).Load():
-            graphs += event.HasField("graph_def")
-            for value in event.summary.value:
-                plugin = value.metadata.plugin_data.plugin_name
-                array = tensor_util.make_ndarray(value.tensor) if value.HasField("tensor") else None
-                found.setdefault(value.tag, []).append((event.step, plugin, array))
-    return found, graphs
 
 
 @pytest.mark.slow

@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import read_events
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
-from tensorboard.util import tensor_util
 
 from alphabet_tutorial import Config, keras_model, lowlevel
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM, LSTMCell, make_train_step
@@ -210,18 +210,6 @@ def test_train_step_lowers_the_loss_on_its_batch():
     assert train_step.experimental_get_tracing_count() == 1
 
 
-def read_events(directory: Path) -> dict:
-    """{tag: [(step, plugin, value), ...]} of every event file in `directory`."""
-    found = {}
-    for path in sorted(directory.glob("events.out.tfevents.*")):
-        for event in EventFileLoader(str(path)).Load():
-            for value in event.summary.value:
-                plugin = value.metadata.plugin_data.plugin_name
-                array = tensor_util.make_ndarray(value.tensor) if value.HasField("tensor") else None
-                found.setdefault(value.tag, []).append((event.step, plugin, array))
-    return found
-
-
 def read_graph(directory: Path) -> list[str]:
     """Node names of the one op graph written in `directory`."""
     graphs = []
@@ -242,7 +230,7 @@ def test_logdir_gets_scalars_histograms_and_the_train_step_graph(tmp_path):
     )
     train_dir = tmp_path / "train"
     assert list(train_dir.glob("events.out.tfevents.*"))
-    events = read_events(train_dir)
+    events, _ = read_events(train_dir)
     for tag, expected in (("epoch_loss", history.loss), ("epoch_accuracy", history.accuracy)):
         assert [(step, plugin) for step, plugin, _ in events[tag]] == [
             (0, "scalars"),

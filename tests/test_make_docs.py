@@ -1,8 +1,8 @@
-"""`make docs` replaces site/ only with a complete build: a failed build keeps the previous
-site and leaves no half-built directory. Where this user may make a network namespace (as
-in CI), the build runs in one with no interface up, loopback included; a build that
-leaves a file in its temporary directory fails. Run on a one-page site whose hook probes
-both, so each case takes a second."""
+"""`make docs` (tooling/build_docs.sh) replaces site/ only with a complete build: a failed
+build keeps the previous site and leaves no half-built directory. Where this user may make
+a network namespace (as in CI), the build runs in one with no network but loopback; a build
+that leaves a file in its temporary directory fails. Run on a one-page site whose hook
+probes both, so each case takes a second."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # make, mkdocs: one page each
 REPO = Path(__file__).resolve().parent.parent
 
-# The page's hook: what 127.0.0.1 answered, into the site; a temporary file, if asked.
+# The page's hook: the network interfaces the build saw and what 127.0.0.1 answered, into
+# the site; a temporary file, if asked.
 PROBE = """
 import socket, tempfile
 from pathlib import Path
@@ -27,6 +28,8 @@ def on_post_build(config):
     except OSError as error:
         answer = error.strerror
     Path(config.site_dir, "loopback.txt").write_text(answer)
+    interfaces = " ".join(name for _, name in socket.if_nameindex())
+    Path(config.site_dir, "interfaces.txt").write_text(interfaces)
     if config.extra.get("leak"):
         tempfile.mkstemp(prefix="left-by-the-build-")
 """
@@ -77,21 +80,23 @@ def test_make_docs_swaps_in_only_a_complete_site(tmp_path, page, leak, fails):
         assert "docs: the build left temporary files: left-by-the-build-" in result.stderr
 
 
-def test_the_build_runs_with_no_network_where_it_may_and_its_stamp_says_so(tmp_path):
-    """Where `unshare -n` is permitted, even 127.0.0.1 does not answer the build; the stamp
-    says which network the build had (tests/test_build_offline.py reads site/'s)."""
+def test_the_build_runs_with_loopback_only_where_it_may_and_its_stamp_says_so(tmp_path):
+    """Where `unshare -n` is permitted, the build sees one network interface, loopback, and
+    127.0.0.1 answers it (here, port 9 refuses); the stamp says which network the build
+    had (tests/test_build_offline.py reads site/'s)."""
     result = make_docs(tmp_path, "# A page\n")
     assert result.returncode == 0, result.stdout + result.stderr
     site = tmp_path / "site"
     stamp = (site / ".built").read_text()
-    loopback = (site / "loopback.txt").read_text()
+    interfaces = (site / "interfaces.txt").read_text().split()
     may_unshare = (
         shutil.which("unshare")
+        and shutil.which("ip")
         and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
     )
     if may_unshare:
-        assert stamp == "network: none (unshare -n)\ntemporary files left: none\n"
-        assert loopback == "Network is unreachable"
+        assert stamp == "network: loopback only (unshare -n)\ntemporary files left: none\n"
+        assert interfaces == ["lo"]
+        assert (site / "loopback.txt").read_text() == "Connection refused"  # reached, closed
     else:
         assert stamp == "network: this machine's\ntemporary files left: none\n"
-        assert loopback != "Network is unreachable"

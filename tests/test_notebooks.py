@@ -17,7 +17,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -28,20 +27,20 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from helpers import running
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from venvs import fresh_venv
 
+from alphabet_site.fences import parse
+from alphabet_site.hooks.notebooks import NOTEBOOK_ONLY, notebook_name
+from alphabet_site.terminal import shown as displayed
+
 pytestmark = [pytest.mark.site, pytest.mark.timeout(600)]  # every notebook run in a kernel
 REPO = Path(__file__).resolve().parent.parent
 
-sys.path.insert(0, str(REPO / "hooks"))
-
-from fences import parse  # noqa: E402
-from notebooks import NOTEBOOK_ONLY, notebook_name  # noqa: E402
-from terminal import shown as displayed  # noqa: E402
 
 # One notebook per chapter with code to run.
 NOTEBOOKS = [
@@ -162,20 +161,13 @@ def stop_tensorboards(kernel_pid: int) -> list[str]:
     for process in started:
         process.terminate()
     deadline = time.monotonic() + 30
-    while any(map(running, started)) and time.monotonic() < deadline:
+    while any(running(process.pid) for process in started) and time.monotonic() < deadline:
         time.sleep(0.2)
-    stuck = [process for process in started if running(process)]
+    stuck = [process for process in started if running(process.pid)]
     described = [f"pid {process.pid}: {' '.join(process.cmdline())}" for process in stuck]
     for process in stuck:
         process.kill()
     return described
-
-
-def running(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -242,7 +234,7 @@ def test_nothing_the_reader_started_is_left_running(reader_runs, reader_python):
     left = []
     for process in psutil.process_iter(["pid", "cmdline"]):
         with contextlib.suppress(psutil.NoSuchProcess):
-            if running(process) and any(venv in part for part in process.info["cmdline"] or []):
+            if running(process.pid) and any(venv in part for part in process.info["cmdline"] or []):
                 left.append(f"pid {process.pid}: {' '.join(process.info['cmdline'])}")
     assert not left, left
 

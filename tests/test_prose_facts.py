@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from alphabet_site.hooks import facts
 from alphabet_tutorial import Config
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "hooks"))
 
-import facts  # noqa: E402
 
 CHAPTERS = sorted((REPO / "docs").glob("*.md"))
 # Every default that shapes a stated number, changed at once (units 32 -> 16, ...).

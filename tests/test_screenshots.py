@@ -1,5 +1,6 @@
-"""The TensorBoard screenshots: the whole pipeline for real (training, TensorBoard,
-Chromium) into a temporary directory, and each failure path on its own.
+"""The TensorBoard screenshots (alphabet_site.screenshots): the whole pipeline for real
+(training, TensorBoard, Chromium) into a temporary directory, each failure path on its
+own, and the `alphabet-site screenshots` command.
 """
 
 import datetime
@@ -7,18 +8,25 @@ import json
 import logging
 import os
 import resource
+import shutil
 import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 from contextlib import nullcontext
 from importlib import metadata
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from helpers import cannot_run_here, command_name, descendants, running
 from PIL import Image, ImageStat
 
-from alphabet_tutorial import Config, atomic, browser, screenshots, tensorboard, tensorboard_ui
-from alphabet_tutorial.images import MADE_BY, MANIFEST
+from alphabet_site.screenshots import browser, capture, tensorboard_ui
+from alphabet_site.screenshots.images import MADE_BY, MANIFEST
+from alphabet_tutorial import Config, atomic, processes, tensorboard
 from alphabet_tutorial.tensorboard import TensorBoardServer
 
 EXPECTED_RUNS = {  # image -> the runs it must show
@@ -67,7 +75,7 @@ def captured(tmp_path_factory, chromium):
     out_dir = tmp_path_factory.mktemp("docs") / "tensorboard"
     earlier_capture(out_dir, "stale.png")
     started = time.perf_counter()
-    manifest = screenshots.capture(out_dir, CAPTURE_CONFIG)
+    manifest = capture.capture(out_dir, CAPTURE_CONFIG)
     return out_dir, manifest, time.perf_counter() - started
 
 
@@ -196,8 +204,9 @@ def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
 
 def test_a_port_held_by_another_socket_is_taken_and_a_free_one_is_not():
     with socket.create_server(("127.0.0.1", 0)) as squatter:
-        assert tensorboard.is_taken(squatter.getsockname()[1])
-    assert not tensorboard.is_taken(tensorboard.free_port())
+        with pytest.raises(ValueError, match="Address already in use"):
+            processes.check_port_free("127.0.0.1", squatter.getsockname()[1])
+    processes.check_port_free("127.0.0.1", processes.free_ports(1)[0])
 
 
 @pytest.mark.slow
@@ -206,7 +215,7 @@ def test_taken_port_makes_tensorboard_use_another_and_a_raising_body_stops_it_by
 ):
     """The port looks free when checked but is taken when TensorBoard binds it (the race
     the check cannot close): TensorBoard exits saying so, and starts again elsewhere."""
-    monkeypatch.setattr(tensorboard, "is_taken", lambda port, host: False)
+    monkeypatch.setattr(tensorboard, "check_port_free", lambda host, port: None)
     with socket.create_server(("127.0.0.1", 0)) as squatter:
         taken = squatter.getsockname()[1]
         board = TensorBoardServer(tmp_path, port=taken, timeout=60)
@@ -319,13 +328,13 @@ def fail(*args, **kwargs):
 @pytest.fixture
 def failing_training(monkeypatch):
     """capture() finds a browser, then its training fails: no Chromium or TF needed."""
-    monkeypatch.setattr(screenshots, "find_chromium", lambda: "/usr/bin/chromium")
-    monkeypatch.setattr(screenshots, "train_both", fail)
+    monkeypatch.setattr(capture, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(capture, "train_both", fail)
 
 
 def test_failed_capture_leaves_no_output_directory(tmp_path, failing_training):
     with pytest.raises(RuntimeError, match="training failed"):
-        screenshots.capture(tmp_path / "tensorboard")
+        capture.capture(tmp_path / "tensorboard")
     assert list(tmp_path.iterdir()) == []  # neither the directory nor a staging one
 
 
@@ -342,16 +351,16 @@ def test_failed_capture_keeps_the_previous_images(tmp_path, failing_training):
     out_dir = tmp_path / "tensorboard"
     earlier_capture(out_dir, "scalars.png")
     with pytest.raises(RuntimeError, match="training failed"):
-        screenshots.capture(out_dir)
+        capture.capture(out_dir)
     assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
     assert (out_dir / "scalars.png").read_bytes() == b"previous"
 
 
 def test_capture_without_chromium_fails_before_training(tmp_path, monkeypatch):
     monkeypatch.setenv("CHROMIUM", "/nonexistent/chromium")
-    monkeypatch.setattr(screenshots, "train_both", fail)
+    monkeypatch.setattr(capture, "train_both", fail)
     with pytest.raises(RuntimeError, match="^Chromium not found: install it"):
-        screenshots.capture(tmp_path / "tensorboard")
+        capture.capture(tmp_path / "tensorboard")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -370,15 +379,15 @@ def test_capture_refuses_a_directory_holding_other_files(tmp_path, failing_train
         (out_dir / mine).parent.mkdir(exist_ok=True)
         (out_dir / mine).write_text("mine")
         with pytest.raises(ValueError, match=f"holds '{named}', which screenshots did not write"):
-            screenshots.capture(out_dir)
+            capture.capture(out_dir)
         assert (out_dir / mine).read_text() == "mine"
 
 
 def test_an_empty_directory_or_an_earlier_capture_may_be_replaced(tmp_path):
-    screenshots.check_replaceable(tmp_path)  # empty: nothing to lose
+    capture.check_replaceable(tmp_path)  # empty: nothing to lose
     earlier_capture(tmp_path / "shots", "scalars.png", "histograms.png")
     (tmp_path / "shots" / "histograms.png").unlink()  # listed, gone: still a capture
-    screenshots.check_replaceable(tmp_path / "shots")
+    capture.check_replaceable(tmp_path / "shots")
 
 
 def test_a_file_that_came_into_the_directory_during_the_capture_is_kept(tmp_path, monkeypatch):
@@ -386,16 +395,14 @@ def test_a_file_that_came_into_the_directory_during_the_capture_is_kept(tmp_path
     there meanwhile (here, during training) stops it, and nothing is replaced."""
     out_dir = tmp_path / "tensorboard"
     earlier_capture(out_dir, "scalars.png")
-    monkeypatch.setattr(screenshots, "find_chromium", lambda: "/usr/bin/chromium")
-    monkeypatch.setattr(
-        screenshots, "train_both", lambda *_: (out_dir / "mine.txt").write_text("x")
-    )
+    monkeypatch.setattr(capture, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(capture, "train_both", lambda *_: (out_dir / "mine.txt").write_text("x"))
     board = SimpleNamespace(url="http://127.0.0.1:9/", pid=0)  # never asked: no shots
-    monkeypatch.setattr(screenshots, "TensorBoardServer", lambda *_, **__: nullcontext(board))
-    monkeypatch.setattr(screenshots, "wait_for_data", lambda *_: None)
-    monkeypatch.setattr(screenshots, "take_shots", lambda *_: [])
-    with pytest.raises(screenshots.NotACapture, match="holds 'mine.txt', which screenshots did"):
-        screenshots.capture(out_dir)
+    monkeypatch.setattr(capture, "TensorBoardServer", lambda *_, **__: nullcontext(board))
+    monkeypatch.setattr(capture, "wait_for_data", lambda *_: None)
+    monkeypatch.setattr(capture, "take_shots", lambda *_: [])
+    with pytest.raises(capture.NotACapture, match="holds 'mine.txt', which screenshots did"):
+        capture.capture(out_dir)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tensorboard"]
     assert sorted(p.name for p in out_dir.iterdir()) == [MANIFEST, "mine.txt", "scalars.png"]
 
@@ -409,3 +416,104 @@ def test_new_images_replace_the_old_directory_as_a_whole(tmp_path):
     atomic.replace_directory(new, old)
     assert [p.name for p in tmp_path.iterdir()] == ["tensorboard"]
     assert [p.name for p in old.iterdir()] == ["scalars.png"]
+
+
+# --- `alphabet-site screenshots`: prerequisites first, and no leftovers when stopped -----
+
+WITHOUT_TENSORFLOW = """
+import sys
+{prepare}
+from alphabet_site.cli import main
+status = main(sys.argv[1:])
+assert "tensorflow" not in sys.modules, "TensorFlow was imported before the refusal"
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize(
+    ("prepare", "chromium", "message"),
+    [
+        (
+            "sys.modules['playwright'] = None  # as if the extra were not installed",
+            None,
+            "screenshots need the package 'playwright': "
+            "pip install -e tooling (and Chromium: apt-get install chromium)",
+        ),
+        ("", "/nonexistent/chromium", "Chromium not found: install it with `apt-get install"),
+    ],
+    ids=["no-playwright", "no-chromium"],
+)
+def test_screenshots_without_prerequisites_fail_at_once_in_one_line(
+    tmp_path, prepare, chromium, message
+):
+    env = {**os.environ, "CHROMIUM": chromium} if chromium else os.environ
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TENSORFLOW.format(prepare=prepare)]
+        + ["screenshots", "--out", str(tmp_path / "shots")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"alphabet-site: error: {message}")
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    print(f"refused in {seconds:.2f} s (no TensorFlow imported)")
+
+
+@pytest.mark.screenshots  # the whole capture, with its longer timeout
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("stop", "to_group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGTERM-to-the-command", "SIGINT-to-its-group-like-Ctrl-C"],
+)
+def test_screenshots_stopped_with_chromium_running_leave_no_process_and_no_file(
+    tmp_path, request, stop, to_group
+):
+    try:
+        browser.find_chromium()
+    except RuntimeError as error:
+        cannot_run_here(str(error))
+    # Chromium's socket path must stay under 108 bytes: a short TMPDIR, not one in tmp_path
+    temporary, out = Path(tempfile.mkdtemp()), tmp_path / "out"
+    request.addfinalizer(lambda: shutil.rmtree(temporary, ignore_errors=True))
+    out.mkdir()
+    command = [sys.executable, "-m", "alphabet_site", "screenshots", "--out", str(out / "img")]
+    command += ["--epochs", "1", "--train-size", "64", "--units", "4"]
+    seen: set[int] = set()
+    with subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a shell gives a job
+    ) as cli:
+        try:
+            deadline = time.monotonic() + 300
+            while cli.poll() is None and time.monotonic() < deadline:
+                seen |= descendants(cli.pid)
+                if any("chrom" in command_name(pid) for pid in seen):
+                    break  # training is done, TensorBoard serves, Chromium runs
+                time.sleep(0.2)
+            assert any("chrom" in command_name(pid) for pid in seen), cli.stderr.read()
+            time.sleep(4)  # into the page visits, where Playwright has requests in flight
+            seen |= descendants(cli.pid)
+        finally:
+            if to_group:
+                os.killpg(cli.pid, stop)
+            else:
+                cli.send_signal(stop)
+            out_text, err_text = cli.communicate(timeout=120)
+    assert cli.returncode == 128 + stop
+    assert out_text == ""
+    assert err_text.splitlines()[-1] == f"alphabet-site: stopped by {stop.name}"
+    assert "Traceback" not in err_text and "Future exception" not in err_text
+    assert [pid for pid in seen if running(pid)] == []  # TensorBoard, data server, Chromium
+    left = sorted(str(p.relative_to(temporary)) for p in temporary.rglob("*"))
+    assert left == []  # logs, TensorBoard's files, Chromium's profile, autograph files
+    assert list(out.iterdir()) == []  # no staging directory beside --out

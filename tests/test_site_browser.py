@@ -11,7 +11,6 @@ test; the rest of the time goes to what we build.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import sys
@@ -27,9 +26,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import nbformat
 import page_weight
 import pytest
+from helpers import AXE, axe_violations, cannot_run_here, describe
 from playwright.sync_api import Page
 
-from alphabet_tutorial.browser import guard_loopback
+from alphabet_site.screenshots.browser import guard_loopback
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -43,10 +43,6 @@ CHAPTER_BYTES = 500_000
 # Assets no page of ours uses, that plugins would add: markdown-exec's pyodide, MathJax
 # and Mermaid (nbconvert's template), RequireJS (mkdocs-jupyter).
 UNUSED_ASSETS = ("pyodide", "mathjax", "mermaid", "require.js")
-
-
-# axe-core, one of the Node tools the tests run (.ci/package.json; `make test` installs it).
-AXE = Path(__file__).resolve().parent.parent / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 # --- the pages of the site, read from its built navigation ------------------------------
@@ -316,48 +312,12 @@ async () => {
 
 # Runs axe-core (injected beforehand) in the given Material colour scheme: the schemes
 # differ only by the body's attribute, which is what Material's palette toggle sets.
-AXE_JS = """
-async ([scheme, rules]) => {
-  document.body.setAttribute("data-md-color-scheme", scheme);
-  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  const options = {resultTypes: ["violations"]};
-  if (rules) options.runOnly = {type: "rule", values: rules};
-  const result = await axe.run(document, options);
-  return result.violations.map((v) => ({
-    rule: v.id, impact: v.impact, help: v.help, more: v.helpUrl,
-    nodes: v.nodes.map((node) => ({
-      target: node.target.join(" "), html: node.html.slice(0, 160),
-      why: (node.failureSummary || "").replace(/\\s+/g, " ").trim(),
-    })),
-  }));
-}
-"""
-# What axe checks in Material's two schemes (mkdocs.yml's palette): every rule in the
-# light one; in the dark one, only the rules that depend on colours (half the time).
-SCHEMES = {"default": None, "slate": ["color-contrast", "link-in-text-block"]}
-# Colours switch with CSS transitions: switch them off so axe sees the final colours.
-NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
-
-
 @pytest.fixture(scope="module")
 def axe_source() -> str | None:
     """axe-core's script, or None where it is not installed (a local run only)."""
     if AXE.is_file():
         return AXE.read_text(encoding="utf-8")
     return None
-
-
-def axe_violations(page: Page, axe_source: str) -> dict[str, list[dict]]:
-    """axe-core's violations on the loaded page, per colour scheme."""
-    page.add_script_tag(content=axe_source)
-    page.add_style_tag(content=NO_TRANSITIONS)
-    start = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
-    try:
-        return {scheme: page.evaluate(AXE_JS, [scheme, rules]) for scheme, rules in SCHEMES.items()}
-    finally:
-        page.evaluate(
-            "(scheme) => document.body.setAttribute('data-md-color-scheme', scheme)", start
-        )
 
 
 @dataclass
@@ -502,26 +462,11 @@ def test_every_image_has_its_size_alt_text_and_loads(session: Session, tour: dic
     assert not problems, f"images that fail readers:{bullet(problems)}"
 
 
-def describe(violation: dict) -> str:
-    nodes = violation["nodes"]
-    shown = [f"{node['target']}: {node['why']}\n      {node['html']}" for node in nodes[:3]]
-    more = f"\n    ... and {len(nodes) - 3} more" if len(nodes) > 3 else ""
-    return (
-        f"{violation['rule']} ({violation['impact']}): {violation['help']} "
-        f"[{len(nodes)} element(s)] {violation['more']}"
-        + "".join(f"\n    {line}" for line in shown)
-        + more
-    )
-
-
 def test_every_page_passes_axe_in_both_schemes(tour: dict[str, Visit]):
     """axe-core's rules (WCAG 2 A/AA and best practices) on every page; its colour rules
     in the dark scheme too."""
     if any(visit.axe is None for visit in tour.values()):
-        message = f"axe-core is not installed ({AXE}): run `npm ci --prefix .ci` (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set, so the accessibility check must run")
-        pytest.skip(f"{message} (skipped locally only; in CI this fails)")
+        cannot_run_here(f"axe-core is not installed ({AXE}): `npm ci --prefix .ci` installs it")
     problems = [
         f"{url} [{scheme} scheme] {describe(violation)}"
         for url, visit in tour.items()

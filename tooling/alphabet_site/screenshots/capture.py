@@ -16,14 +16,14 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from alphabet_site.screenshots.browser import find_chromium
+from alphabet_site.screenshots.images import MADE_BY, MANIFEST, write_images
+from alphabet_site.screenshots.tensorboard_ui import RUNS, take_shots
 from alphabet_tutorial import impls
 from alphabet_tutorial.atomic import replacing_directory
-from alphabet_tutorial.browser import find_chromium
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.images import MADE_BY, MANIFEST, write_images
-from alphabet_tutorial.outputs import check_output_file
+from alphabet_tutorial.output_paths import check_output_file
 from alphabet_tutorial.tensorboard import TensorBoardServer
-from alphabet_tutorial.tensorboard_ui import RUNS, take_shots
 
 
 def capture(out_dir, config: Config = Config(), timeout: float = 60.0, log=None) -> dict:

@@ -1,12 +1,11 @@
-"""Start the backends chapter's worker processes when the build starts.
+"""Start the backends chapter's processes when the build starts.
 
 The chapter "One model, three backends" trains the Keras model in one process per
 backend (alphabet_tutorial/backends.py). Started only when its block runs, the three
 would import TensorFlow, JAX and PyTorch while the build waits; started here, before any
 page runs, they import while the earlier chapters execute, and the chapter's
-`compare_backends` takes them. The workers it does not take are stopped when the build
-ends or fails; a worker also ends by itself when the build's process dies (its input
-closes).
+`compare_backends` takes them. Those it does not take are stopped when the build ends
+or fails; each also ends by itself when the build's process dies (its input closes).
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ CHAPTER = "backends.md"
 
 def on_files(files, config):
     if any(file.src_uri == CHAPTER for file in files.documentation_pages()):
-        backends.start_workers(b for b in backends.BACKENDS if backends.is_installed(b))
+        backends.start_processes(b for b in backends.BACKENDS if backends.is_installed(b))
     return files
 
 
 def on_post_build(config) -> None:
-    backends.stop_workers()
+    backends.stop_processes()
 
 
 def on_build_error(error) -> None:
-    backends.stop_workers()
+    backends.stop_processes()

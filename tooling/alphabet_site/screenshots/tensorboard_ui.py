@@ -15,9 +15,9 @@ import time
 import urllib.parse
 from collections.abc import Callable
 
+from alphabet_site.screenshots.browser import guard_loopback, launch_chromium
+from alphabet_site.screenshots.images import BLANK_STDDEV, Shot, stddev
 from alphabet_tutorial import impls, stopping
-from alphabet_tutorial.browser import guard_loopback, launch_chromium
-from alphabet_tutorial.images import BLANK_STDDEV, Shot, stddev
 
 # TensorBoard's names for the implementations' log directories, in its order.
 RUNS = tuple(sorted(f"{name}/train" for name in impls.NAMES))

@@ -7,8 +7,8 @@ Lighthouse scores for both form factors, the page weight, the validator's error 
 and what failed. Exits 1 when a page misses the targets (accessibility and best practices
 100, desktop performance at least 95, no validator error), 0 otherwise.
 
-The tools come from `audit/package.json` (`npm ci --prefix audit`, which `make audit`
-runs). Usage: python audit/audit.py [SITE_DIR] [--only SUBSTRING]
+The tools come from `tooling/audit/package.json` (`npm ci --prefix tooling/audit`, which
+`make audit` runs). Usage: python -m alphabet_site.audit [SITE_DIR] [--only SUBSTRING]
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-LIGHTHOUSE = HERE / "node_modules" / "lighthouse" / "cli" / "index.js"
-VNU = HERE / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+TOOLS = Path(__file__).resolve().parents[1] / "audit"  # its package.json: the Node tools
+LIGHTHOUSE = TOOLS / "node_modules" / "lighthouse" / "cli" / "index.js"
+VNU = TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -119,7 +119,7 @@ def main() -> int:
         return 2
     for tool in (LIGHTHOUSE, VNU):
         if not tool.is_file():
-            print(f"audit: {tool} is missing: run `npm ci --prefix audit`", file=sys.stderr)
+            print(f"audit: {tool} is missing: run `npm ci --prefix tooling/audit`", file=sys.stderr)
             return 2
     if not shutil.which(CHROME) and not Path(CHROME).is_file():
         print(f"audit: no Chromium at {CHROME} (set CHROME_PATH)", file=sys.stderr)

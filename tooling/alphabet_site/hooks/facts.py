@@ -17,7 +17,8 @@ import inspect
 import re
 
 import latex2mathml.converter
-from gpu_figures import gpu_facts
+
+from alphabet_site.gpu_figures import gpu_facts
 
 PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\$\$\n(?P<tex>.*?)\n[ \t]*\$\$[ \t]*$", re.S | re.M)

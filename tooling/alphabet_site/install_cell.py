@@ -31,7 +31,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 CELL = """\
 # The tutorial's companion package, pinned to the commit this notebook was built from: pip

@@ -13,7 +13,7 @@ import functools
 import json
 from pathlib import Path
 
-RECORD = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu" / "h200.json"
+RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu" / "h200.json"
 NAMES = {"jax": "JAX", "torch": "PyTorch"}
 
 

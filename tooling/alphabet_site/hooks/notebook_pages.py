@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from css_pruning import PageFacts, prune
+from alphabet_site.css_pruning import PageFacts, prune
 
 STYLE = re.compile(r"[ \t]*<style\b[^>]*>(?P<css>.*?)</style>\n?", re.S)
 MERMAID_SCRIPT = re.compile(

@@ -32,15 +32,16 @@ from urllib.parse import urljoin
 import jupytext
 import markdown
 import nbformat
-from facts import facts, render
-from fences import parse
-from install_cell import install_cell
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
+from alphabet_site.fences import parse
+from alphabet_site.hooks.facts import facts, render
+from alphabet_site.install_cell import install_cell
+
 if TYPE_CHECKING:
-    from execute import Output
+    from alphabet_site.hooks.execute import Output
 
 TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(

@@ -18,7 +18,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from css_pruning import PageFacts, prune
+from alphabet_site.css_pruning import PageFacts, prune
 
 WORDS = re.compile(r"[A-Za-z_][\w-]*")
 CHARSET = '@charset "UTF-8";'  # the file holds non-ASCII text; served without a charset

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from alphabet_tutorial import widget
+from alphabet_site import widget_export as widget
 
 MARKER = re.compile(r"^<!-- next-letter-widget(?P<trained>: the model trained above)? -->$", re.M)
 ASSET = Path("widget") / "weights.json"

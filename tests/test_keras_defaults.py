@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from alphabet_tutorial import Config
-from alphabet_tutorial.defaults import (
+from alphabet_tutorial.keras_defaults import (
     MISTAKE_LOGIT,
     choices,
     confident_mistake_loss,

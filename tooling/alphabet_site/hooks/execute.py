@@ -30,12 +30,12 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from fences import Fence, parse
 from IPython.core.formatters import DisplayFormatter
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from terminal import shown as displayed
 
+from alphabet_site.fences import Fence, parse
+from alphabet_site.terminal import shown as displayed
 from alphabet_tutorial import env
 
 # What the page shows of a result, richest first; text/plain is every result's fallback.
@@ -104,7 +104,7 @@ def run(fence: Fence, namespace: dict, path: str, source: str) -> Output:
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             exec(compile(tree, source, "exec"), namespace)
-            if last:  # the value Jupyter shows as the cell's Out[n]
+            if isinstance(last, ast.Expr):  # the value Jupyter shows as the cell's Out[n]
                 value = eval(compile(ast.Expression(last.value), source, "eval"), namespace)
             result = None if value is None else DisplayFormatter().format(value)[0]
     except BaseException as error:

@@ -1,0 +1,1 @@
+"""The site's MkDocs event handlers, one job per module, run by `alphabet_site.plugin`."""
