@@ -1,7 +1,7 @@
 """For `pytest --codeblocks docs/`: before any snippet imports Keras, keep its config
 file out of $HOME and TensorFlow quiet, and run each block in a fresh working directory
 (what it writes by relative path, such as `runs/`, lands there), as the site build does
-(hooks/execute.py). Not part of the site (mkdocs.yml excludes it)."""
+(alphabet_site/hooks/execute.py). Not part of the site (mkdocs.yml excludes it)."""
 
 import os
 import tempfile

@@ -3,7 +3,8 @@ the CLI runs it on the backend asked for (or says which extra is missing).
 
 The three backends' full training runs are the ones the site's build made: the chapter
 "One model, three backends" shows them, and the build keeps them beside the page as data
-(hooks/run_data.py; the `built_site` fixture builds the site when `make docs` has not).
+(alphabet_site/hooks/run_data.py; the `built_site` fixture builds the site when `make docs`
+has not).
 A cheaper comparison of two backends runs here, through the CLI.
 """
 
@@ -116,7 +117,7 @@ def test_cli_compare_trains_on_two_backends_and_crosses_their_files():
         assert max(run["loaded"].values()) < 1e-5, backend
 
 
-# --- processes started early (the site build's hooks/backend_workers.py) ------------------
+# --- processes started early (the build's alphabet_site/hooks/backend_workers.py) -------
 
 
 @SLOW

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alphabet_site.css_pruning import PageFacts, prune
+from alphabet_site.css_pruning import PageSelectors, prune
 
 PAGE = (
     '<html class="js"><body data-md-color-scheme="default">'
@@ -32,14 +32,14 @@ html.js body{padding:0}
 """
 
 
-def facts() -> PageFacts:
-    found = PageFacts()
+def selectors() -> PageSelectors:
+    found = PageSelectors()
     found.add_html(PAGE)
     return found
 
 
 def test_keeps_the_rules_that_could_match_and_drops_the_others():
-    kept = prune(CSS, facts(), unread=False)
+    kept = prune(CSS, selectors(), unread=False)
     for rule in (
         ".missing,.b{margin:0}",
         ".n:not(.missing):hover{color:green}",  # states and negations are not judged
@@ -64,13 +64,13 @@ def test_keeps_the_rules_that_could_match_and_drops_the_others():
 
 
 def test_drops_the_declarations_named_invalid():
-    kept = prune(CSS, facts(), unread=False, invalid=frozenset({("cursor", "normal")}))
+    kept = prune(CSS, selectors(), unread=False, invalid=frozenset({("cursor", "normal")}))
     assert "cursor:normal" not in kept and ".n{" not in kept  # the rule left empty goes
     assert ".b{color:red}" in kept
 
 
 def test_with_unread_drops_custom_properties_and_keyframes_nothing_uses():
-    kept = prune(CSS, facts(), unread=True)
+    kept = prune(CSS, selectors(), unread=True)
     assert "--used:1px" in kept and "--via:var(--used)" in kept  # read through --via
     assert "--unread" not in kept
     assert "@keyframes spin" in kept and "@keyframes unused" not in kept

@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 # --- every setup of the chapter, as this build ran it ---------------------------------------
 # Building "Beyond one machine" runs every setup once and shows their figures
-# (`format_setups`); the build keeps those runs beside the page as data (hooks/run_data.py).
+# (`format_setups`); the build keeps those runs beside the page as data
+# (alphabet_site/hooks/run_data.py).
 # These tests check that very run rather than train every setup again. A run that misses
 # a window, a setup that is absent or replicated wrongly, workers that disagree: each
 # fails here.

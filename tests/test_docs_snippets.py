@@ -4,7 +4,7 @@ pytest-codeblocks (`pytest --codeblocks docs/`) runs exactly the fences whose in
 is `python`, `sh` or `bash`; anything else it skips without a word. These tests pin that
 every python-like fence in docs/ is either such a block, a display-only include of
 package source, or a notebook cell of IPython's own lines (```ipython, which
-tests/test_notebooks.py runs in a reader's kernel), that the build (hooks/execute.py)
+tests/test_notebooks.py runs in a reader's kernel), that the build (alphabet_site/hooks/execute.py)
 runs the very blocks pytest runs, and that a failing block added to a chapter fails both
 the snippet tests and the build.
 """

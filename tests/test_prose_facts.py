@@ -1,6 +1,6 @@
 """Prose follows the code: a chapter states no number that a changed config would leave
 stale. The chapters write `{{ name }}` where a number depends on the code, and
-hooks/facts.py fills it in at build time; here every chapter is rendered through that
+alphabet_site/hooks/facts.py fills it in at build time; here every chapter is rendered through that
 same hook with a changed config, and no number derived from the default one may remain.
 """
 

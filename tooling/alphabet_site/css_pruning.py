@@ -30,7 +30,7 @@ VARIABLE = re.compile(r"var\(\s*(--[\w-]+)")
 
 
 @dataclass
-class PageFacts:
+class PageSelectors:
     """What occurs on the notebook pages: the class and attribute names."""
 
     classes: set[str] = field(default_factory=set)
@@ -61,12 +61,12 @@ class Block:  # @media or @supports
     rules: list  # of Rule, Block or str
 
 
-def used(selectors: str, facts: PageFacts) -> bool:
+def used(selectors: str, page: PageSelectors) -> bool:
     """Whether any selector of a list could match (see the module's docstring)."""
     return any(
-        all(name in facts.classes for name in CLASS_SELECTOR.findall(selector))
+        all(name in page.classes for name in CLASS_SELECTOR.findall(selector))
         and all(
-            name in facts.attributes and (not value or value in facts.values)
+            name in page.attributes and (not value or value in page.values)
             for name, value in ATTRIBUTE_SELECTOR.findall(selector)
         )
         and not NOWHERE.search(selector)
@@ -74,13 +74,13 @@ def used(selectors: str, facts: PageFacts) -> bool:
     )
 
 
-def matching(rules, facts: PageFacts) -> list:
+def matching(rules, page: PageSelectors) -> list:
     """The rules, @media and @supports blocks that could match, and the other at-rules."""
     kept: list = []
     for rule in rules:
         if rule.type == "qualified-rule":
             prelude = tinycss2.serialize(rule.prelude).strip()
-            if used(prelude, facts):
+            if used(prelude, page):
                 declarations = tinycss2.parse_declaration_list(
                     rule.content, skip_comments=True, skip_whitespace=True
                 )
@@ -90,7 +90,7 @@ def matching(rules, facts: PageFacts) -> list:
                 inner = tinycss2.parse_blocks_contents(
                     rule.content, skip_comments=True, skip_whitespace=True
                 )
-                if body := matching(inner, facts):
+                if body := matching(inner, page):
                     header = f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}"
                     kept.append(Block(header, body))
             elif rule.lower_at_keyword != "charset":  # meaningless in a <style>
@@ -179,13 +179,17 @@ def drop(kept: list, invalid: frozenset[tuple[str, str]]) -> None:
 
 
 def prune(
-    css: str, facts: PageFacts, *, unread: bool, invalid: frozenset[tuple[str, str]] = frozenset()
+    css: str,
+    page: PageSelectors,
+    *,
+    unread: bool,
+    invalid: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
-    """`css` reduced to the rules that could match pages with `facts`, without the
+    """`css` reduced to the rules that could match pages with `page`, without the
     declarations in `invalid` ((property, value) pairs); with `unread`, also without the
     custom properties and @keyframes that no kept rule uses."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-    kept = matching(rules, facts)
+    kept = matching(rules, page)
     drop(kept, invalid)
     if not unread:
         return serialize(kept, None, None)

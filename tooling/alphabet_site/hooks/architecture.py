@@ -68,8 +68,8 @@ def arrow(x1, y1, x2, y2, label="", dx=0, dy=-8) -> str:
     return line
 
 
-def svg(facts: dict) -> str:
-    window, units = facts["window"], facts["units"]
+def svg(shapes: dict) -> str:
+    window, units = shapes["window"], shapes["units"]
     step_width, gap, left = 140, 90, 30
     dense_x = left + window * step_width + (window - 1) * gap + 90
     out_x = dense_x + 240
@@ -88,10 +88,10 @@ def svg(facts: dict) -> str:
         "</defs>",
         f'<rect width="{width}" height="330" rx="12" fill="#ffffff"/>',
         f'<text x="{left}" y="34" font-size="14" fill="{MUTED}">One LSTM cell, applied to '
-        f"each letter in turn (the same weights at every step): kernel {facts['kernel']}, "
-        f"recurrent kernel {facts['recurrent_kernel']}, bias {facts['bias']}</text>",
+        f"each letter in turn (the same weights at every step): kernel {shapes['kernel']}, "
+        f"recurrent kernel {shapes['recurrent_kernel']}, bias {shapes['bias']}</text>",
         f'<text x="{left}" y="56" font-size="14" fill="{MUTED}">Parameters in all: '
-        f"{facts['parameters']:,}</text>",
+        f"{shapes['parameters']:,}</text>",
     ]
     for step in range(window):
         x = left + step * (step_width + gap)
@@ -120,7 +120,7 @@ def svg(facts: dict) -> str:
             170,
             90,
             DENSE,
-            ["Dense + softmax", f"kernel {facts['dense_kernel']}", f"bias {facts['dense_bias']}"],
+            ["Dense + softmax", f"kernel {shapes['dense_kernel']}", f"bias {shapes['dense_bias']}"],
         )
     )
     parts.append(arrow(dense_x + 170, cell_y + 35, out_x - 2, cell_y + 35, "(26,)", dy=-10))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from alphabet_site.css_pruning import PageFacts, prune
+from alphabet_site.css_pruning import PageSelectors, prune
 
 STYLE = re.compile(r"[ \t]*<style\b[^>]*>(?P<css>.*?)</style>\n?", re.S)
 MERMAID_SCRIPT = re.compile(
@@ -40,12 +40,12 @@ PLACEHOLDER = "/* notebook styles */"  # replaced by the pruned styles after the
 
 
 _styles: dict[str, list[Path]] = {}  # the notebook CSS -> the pages that use it
-_facts = PageFacts()  # of every notebook page
+_selectors_used = PageSelectors()  # of every notebook page
 
 
 def on_pre_build(config) -> None:
     _styles.clear()
-    _facts.clear()
+    _selectors_used.clear()
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -86,7 +86,7 @@ def on_post_page(output: str, page, config) -> str:
         return output
     css = "\n".join(styles) + "\n"
     _styles.setdefault(css, []).append(Path(config["site_dir"]) / page.file.dest_uri)
-    _facts.add_html(output)
+    _selectors_used.add_html(output)
     # Last in the head: the styles keep their place in the cascade, after Material's.
     at = output.find("</head>")
     return output[:at] + f"<style>{PLACEHOLDER}</style>\n" + output[at:]
@@ -94,7 +94,7 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     for css, pages in _styles.items():
-        pruned = prune(css, _facts, unread=True, invalid=INVALID)
+        pruned = prune(css, _selectors_used, unread=True, invalid=INVALID)
         for page in pages:
             html = page.read_text(encoding="utf-8")
             page.write_text(html.replace(PLACEHOLDER, pruned, 1), encoding="utf-8")

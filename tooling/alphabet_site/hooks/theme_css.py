@@ -18,7 +18,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from alphabet_site.css_pruning import PageFacts, prune
+from alphabet_site.css_pruning import PageSelectors, prune
 
 WORDS = re.compile(r"[A-Za-z_][\w-]*")
 CHARSET = '@charset "UTF-8";'  # the file holds non-ASCII text; served without a charset
@@ -27,18 +27,18 @@ CHARSET = '@charset "UTF-8";'  # the file holds non-ASCII text; served without a
 def on_post_build(config) -> None:
     site = Path(config["site_dir"])
     pages = {page: page.read_text(encoding="utf-8") for page in site.rglob("*.html")}
-    facts = PageFacts()
+    selectors_used = PageSelectors()
     for html in pages.values():
-        facts.add_html(html)
+        selectors_used.add_html(html)
     for script in site.rglob("*.js"):
         words = set(WORDS.findall(script.read_text(encoding="utf-8")))
-        facts.classes |= words
-        facts.attributes |= words
-        facts.values |= words
+        selectors_used.classes |= words
+        selectors_used.attributes |= words
+        selectors_used.values |= words
     renamed = {}
     for stylesheet in site.glob("assets/stylesheets/*.min.css"):
         css = stylesheet.read_text(encoding="utf-8")
-        pruned = prune(css, facts, unread=False)
+        pruned = prune(css, selectors_used, unread=False)
         if css.startswith(CHARSET):
             pruned = CHARSET + pruned
         pruned += "\n"
