@@ -57,8 +57,11 @@ $(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
 	mv $(SITE).new $(SITE)
 	rm -rf $(SITE).old
 
-serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
-	$(BIN)/mkdocs serve --strict
+# The preview re-runs a chapter's code only when it, the package or the environment
+# changed, and takes the other chapters' outputs from .execution-cache/ (hooks/execution_cache.py);
+# it watches the package too. `make docs` never reads the cache.
+serve: $(STAMP)  ## live preview on http://127.0.0.1:8000: outputs cached per chapter
+	$(BIN)/mkdocs serve --strict --watch alphabet_tutorial $(SERVE_FLAGS)
 
 $(LIGHTHOUSE): audit/package-lock.json
 	npm ci --prefix audit --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -113,4 +116,4 @@ constraints:  ## re-pin constraints.txt from the current environment
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|pip)==' > constraints.txt
 
 clean:
-	rm -rf site $(VENV) audit/node_modules
+	rm -rf site $(VENV) audit/node_modules .execution-cache

@@ -5,11 +5,14 @@ backend (alphabet_tutorial/backends.py). Started only when its block runs, the t
 would import TensorFlow, JAX and PyTorch while the build waits; started here, before any
 page runs, they import while the earlier chapters execute, and the chapter's
 `compare_backends` takes them. The workers it does not take are stopped when the build
-ends or fails; a worker also ends by itself when the build's process dies (its input
-closes).
+ends or fails; a worker also ends by itself when the build's
+process dies (its input closes). Under `make serve`, a build that takes the chapter's
+outputs from the execution cache starts none.
 """
 
 from __future__ import annotations
+
+import execution_cache
 
 from alphabet_tutorial import backends
 
@@ -17,7 +20,8 @@ CHAPTER = "backends.md"
 
 
 def on_files(files, config):
-    if any(file.src_uri == CHAPTER for file in files.documentation_pages()):
+    chapter = next((f for f in files.documentation_pages() if f.src_uri == CHAPTER), None)
+    if chapter is not None and not execution_cache.will_reuse(chapter):
         backends.start_workers(b for b in backends.BACKENDS if backends.is_installed(b))
     return files
 

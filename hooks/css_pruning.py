@@ -178,12 +178,26 @@ def drop(kept: list, invalid: frozenset[tuple[str, str]]) -> None:
             drop(item.rules, invalid)
 
 
+# `make serve` rebuilds in one process, mostly with the same stylesheets and page facts:
+# the last results, by their inputs (parsing Material's CSS costs about a second).
+PRUNED: dict[tuple, str] = {}
+
+
 def prune(
     css: str, facts: PageFacts, *, unread: bool, invalid: frozenset[tuple[str, str]] = frozenset()
 ) -> str:
     """`css` reduced to the rules that could match pages with `facts`, without the
     declarations in `invalid` ((property, value) pairs); with `unread`, also without the
     custom properties and @keyframes that no kept rule uses."""
+    seen = (css, *map(frozenset, (facts.classes, facts.attributes, facts.values)), unread, invalid)
+    if seen not in PRUNED:
+        if len(PRUNED) > 8:
+            PRUNED.clear()
+        PRUNED[seen] = pruned(css, facts, unread=unread, invalid=invalid)
+    return PRUNED[seen]
+
+
+def pruned(css: str, facts: PageFacts, *, unread: bool, invalid: frozenset[tuple[str, str]]) -> str:
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     kept = matching(rules, facts)
     drop(kept, invalid)
