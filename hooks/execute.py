@@ -88,11 +88,19 @@ def on_startup(command, dirty) -> None:
         execution_cache.ENABLED = True
         # SIGTERM and SIGHUP stop the server as Ctrl-C does: the running block's processes
         # stopped, the workers stopped (on_shutdown), the temporary directories removed.
-        for stop in (signal.SIGTERM, signal.SIGHUP):
+        for stop in STOPS:
             signal.signal(stop, interrupt)
 
 
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def interrupt(signum, frame) -> None:
+    """The first stop interrupts; the next ones are ignored, or one arriving while the
+    server shuts down (a group's SIGTERM, which make also passes on) would leave its
+    thread running and the process waiting for it for ever."""
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 

@@ -118,7 +118,7 @@ class Serve:
     def edit(self, name: str, text: str) -> None:
         (self.root / "docs" / name).write_text(text)
 
-    def stop(self, how: signal.Signals) -> str:
+    def stop(self, how: signal.Signals, to_make_only: bool = False) -> str:
         """Stop it as a user would, once a block is waiting on a process it started; check
         that nothing it started is left and that its temporary directory is empty."""
         started = self.root / "started"
@@ -128,10 +128,10 @@ class Serve:
             time.sleep(0.2)
         child = int(started.read_text())
         processes = [psutil.Process(self.make.pid), *psutil.Process(self.make.pid).children(True)]
-        if how == signal.SIGTERM:
+        if to_make_only:
             self.make.send_signal(how)  # `kill PID` of make: make passes it on
-        else:
-            os.killpg(self.make.pid, how)  # Ctrl-C, a closed terminal: the whole job
+        else:  # Ctrl-C, a closed terminal, `kill -TERM -PGID`: the whole job (make passes
+            os.killpg(self.make.pid, how)  # a SIGTERM on: mkdocs gets two)
         output = self.make.communicate(timeout=30)[0]
         gone, alive = psutil.wait_procs(processes, timeout=10)
         assert not alive, f"left running: {alive}\n{output}"
@@ -157,7 +157,7 @@ def test_serve_reuses_unchanged_chapters_reruns_edited_ones_and_shows_failures(t
         assert "The code failed at docs/other.md, line 3" in other  # the page's note
         assert "home says 42" in serve.page()  # the other pages are still served
         serve.edit("other.md", WAITING)
-        serve.stop(signal.SIGTERM)
+        serve.stop(signal.SIGTERM, to_make_only=True)
     finally:
         if serve.make.poll() is None:
             os.killpg(serve.make.pid, signal.SIGKILL)
@@ -165,7 +165,9 @@ def test_serve_reuses_unchanged_chapters_reruns_edited_ones_and_shows_failures(t
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["index.json", "other.json"]
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "sighup"])
+@pytest.mark.parametrize(
+    "how", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM], ids=["ctrl-c", "sighup", "sigterm"]
+)
 def test_serve_stopped_in_a_block_leaves_no_process_and_no_file(tmp_path, how):
     serve = Serve(tmp_path)
     serve.edit("other.md", WAITING)
