@@ -47,8 +47,11 @@ docs: $(SITE_STAMP)  ## build the site into site/ (strict, no network but loopba
 $(SITE_STAMP): $(STAMP) $(SITE_INPUTS)
 	tooling/build_docs.sh $(BIN)/mkdocs $(SITE) $(MKDOCS_FLAGS)
 
-serve: $(STAMP)  ## live preview on http://127.0.0.1:8000
-	$(BIN)/mkdocs serve --strict
+# The preview re-runs a chapter's code only when it, the package or the environment
+# changed, and takes the other chapters' outputs from .execution-cache/ (alphabet_site/execution_cache.py);
+# it watches the package too. `make docs` never reads the cache.
+serve: $(STAMP)  ## live preview on http://127.0.0.1:8000: outputs cached per chapter
+	$(BIN)/mkdocs serve --strict --watch alphabet_tutorial $(SERVE_FLAGS)
 
 $(LIGHTHOUSE): $(AUDIT_TOOLS)/package-lock.json
 	npm ci --prefix $(AUDIT_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -102,5 +105,5 @@ dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publish
 constraints:  ## re-pin constraints.txt from the current environment
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(alphabet-tutorial|alphabet-site|pip)==' > constraints.txt
 
-clean:  ## remove site/, the virtual environment and the audit's Node tools
-	rm -rf site $(VENV) $(AUDIT_TOOLS)/node_modules
+clean:  ## remove site/, the virtual environment, the audit's Node tools and the preview's cache
+	rm -rf site $(VENV) $(AUDIT_TOOLS)/node_modules .execution-cache

@@ -178,6 +178,11 @@ def drop(kept: list, invalid: frozenset[tuple[str, str]]) -> None:
             drop(item.rules, invalid)
 
 
+# `make serve` rebuilds in one process, mostly with the same stylesheets and selectors:
+# the last results, by their inputs (parsing Material's CSS costs about a second).
+PRUNED: dict[tuple, str] = {}
+
+
 def prune(
     css: str,
     page: PageSelectors,
@@ -188,6 +193,17 @@ def prune(
     """`css` reduced to the rules that could match pages with `page`, without the
     declarations in `invalid` ((property, value) pairs); with `unread`, also without the
     custom properties and @keyframes that no kept rule uses."""
+    seen = (css, *map(frozenset, (page.classes, page.attributes, page.values)), unread, invalid)
+    if seen not in PRUNED:
+        if len(PRUNED) > 8:
+            PRUNED.clear()
+        PRUNED[seen] = pruned(css, page, unread=unread, invalid=invalid)
+    return PRUNED[seen]
+
+
+def pruned(
+    css: str, page: PageSelectors, *, unread: bool, invalid: frozenset[tuple[str, str]]
+) -> str:
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     kept = matching(rules, page)
     drop(kept, invalid)

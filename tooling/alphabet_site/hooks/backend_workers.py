@@ -6,17 +6,21 @@ would import TensorFlow, JAX and PyTorch while the build waits; started here, be
 page runs, they import while the earlier chapters execute, and the chapter's
 `compare_backends` takes them. Those it does not take are stopped when the build ends
 or fails; each also ends by itself when the build's process dies (its input closes).
+Under `make serve`, a build that takes the chapter's outputs from the execution cache
+starts none.
 """
 
 from __future__ import annotations
 
+from alphabet_site import execution_cache
 from alphabet_tutorial import backends
 
 CHAPTER = "backends.md"
 
 
 def on_files(files, config):
-    if any(file.src_uri == CHAPTER for file in files.documentation_pages()):
+    chapter = next((f for f in files.documentation_pages() if f.src_uri == CHAPTER), None)
+    if chapter is not None and not execution_cache.will_reuse(chapter):
         backends.start_processes(b for b in backends.BACKENDS if backends.is_installed(b))
     return files
 

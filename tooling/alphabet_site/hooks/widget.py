@@ -24,6 +24,7 @@ from alphabet_site import widget_export as widget
 MARKER = re.compile(r"^<!-- next-letter-widget(?P<trained>: the model trained above)? -->$", re.M)
 ASSET = Path("widget") / "weights.json"
 ASSETS: list[dict] = []  # the trained models' assets, in the order of the pages
+FAILED: list[str] = []  # `make serve` only: pages whose code failed before their widget
 
 FORM = """\
 <div class="next-letter" data-next-letter>
@@ -39,15 +40,31 @@ this box comes into view.</p>
 
 def on_pre_build(config) -> None:
     ASSETS.clear()  # `mkdocs serve` rebuilds in the same process
+    FAILED.clear()
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     # page.markdown is the page's source until every hook has run: the lines execute.py read
-    for number, line in enumerate(page.markdown.splitlines() if page is not None else []):
-        match = MARKER.fullmatch(line)
-        if match and match["trained"]:
-            ASSETS.append(trained_above(page, number))
+    lines = page.markdown.splitlines() if page is not None else []
+    trained = [n for n, line in enumerate(lines) if (m := MARKER.fullmatch(line)) and m["trained"]]
+    if trained and "code_error" in page.meta:  # `make serve`: the page shows the failure
+        FAILED.append(page.file.src_uri)
+    elif trained:
+        ASSETS.extend(assets(page, trained))
     return MARKER.sub(FORM, markdown)
+
+
+def assets(page, lines: list[int]) -> list[dict]:
+    """The assets of the widgets at `lines`. Under `make serve`, hooks/execute.py keeps
+    them with the chapter's execution cache entry (`code_derived`), and gives them back
+    when the chapter's outputs come from there (it did not run: no `code_sessions`)."""
+    derived = page.meta.get("code_derived")
+    if derived is not None and "code_sessions" not in page.meta:
+        return derived["widget"]
+    made = [trained_above(page, line) for line in lines]
+    if derived is not None:
+        derived["widget"] = made
+    return made
 
 
 def trained_above(page, line: int) -> dict:
@@ -66,6 +83,8 @@ def trained_above(page, line: int) -> dict:
 
 
 def on_post_build(config) -> None:
+    if not ASSETS and FAILED:
+        return  # the preview of a failed chapter: no weights until its code runs again
     if not ASSETS:
         raise PluginError(
             "no page trained a model for the next-letter widget "
