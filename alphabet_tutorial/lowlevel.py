@@ -167,6 +167,7 @@ def make_train_step(model: LowLevelLSTM, optimizer: Adam):
         tf.TensorSpec((None, NUM_LETTERS), tf.float32),
     )  # one-hot next letters
 
+    # --8<-- [start:step]
     @tf.function(input_signature=spec)
     def train_step(inputs, targets):
         with tf.GradientTape() as tape:
@@ -183,6 +184,7 @@ def make_train_step(model: LowLevelLSTM, optimizer: Adam):
             hits = tf.equal(tf.argmax(logits, 1), tf.argmax(targets, 1))  # (batch,)
             accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))
         return loss, accuracy
+        # --8<-- [end:step]
 
     return train_step
 
@@ -210,6 +212,7 @@ def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_1
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)
     history = History("lowlevel")
+    # --8<-- [start:loop]
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
         order = shuffle.permutation(len(inputs))
@@ -222,6 +225,7 @@ def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_1
         seconds = time.perf_counter() - started
         eval_accuracy = accuracy(model(eval_inputs), eval_targets)  # on every window
         history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
+        # --8<-- [end:loop]
         if writer is not None:
             log_epoch(writer, model, history, epoch)
         if progress is not None:

@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from helpers import running
+import yaml
+from helpers import Elements, page, running
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
@@ -35,11 +36,18 @@ from packaging.requirements import Requirement
 from venvs import fresh_venv
 
 from alphabet_site.fences import parse
-from alphabet_site.hooks.notebooks import NOTEBOOK_ONLY, notebook_name
+from alphabet_site.hooks.notebooks import (
+    FOLDED,
+    FOLDED_METADATA,
+    NOTEBOOK_ONLY,
+    notebook_name,
+    page_path,
+)
 from alphabet_site.terminal import shown as displayed
 
 pytestmark = [pytest.mark.site, pytest.mark.timeout(600)]  # every notebook run in a kernel
 REPO = Path(__file__).resolve().parent.parent
+SITE_URL = yaml.safe_load((REPO / "mkdocs.yml").read_text())["site_url"]
 
 
 # One notebook per chapter with code to run.
@@ -279,3 +287,83 @@ def shape(cell) -> list[str]:
     text = displayed(text)  # colours removed, redrawn lines as drawn last
     text = TIMING.sub("<time>", DECIMAL.sub("<n>", text))
     return re.sub(r"(\D)\1+", r"\1", text).split()  # ━━━ -> ━
+
+
+# --- what the notebooks say, read from the built site (no kernel) ---------------------
+
+
+def published(site: Path, name: str) -> nbformat.NotebookNode:
+    return nbformat.read(site / f"notebooks/{name}/{name}.ipynb", as_version=4)
+
+
+def chapter_of(name: str) -> str:
+    return "index" if name == "home" else name
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_a_notebook_opens_with_its_title_and_a_link_to_its_chapter(built_site, name):
+    title, intro = published(built_site, name).cells[0].source.split("\n\n")
+    chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
+    assert title == next(line for line in chapter.splitlines() if line.startswith("# "))
+    assert f"[the chapter online]({SITE_URL}{page_path(chapter_of(name) + '.md')})" in intro
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_notebooks_write_maths_as_jupyter_and_colab_read_it(built_site, name):
+    """Jupyter's Markdown eats the backslash of `\\(`: the maths is `$...$`, `$$...$$`."""
+    cells = published(built_site, name).cells
+    markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    assert "\\(" not in markdown and "\\[" not in markdown
+    if name == "recap":  # it has maths: the LSTM's and Adam's equations, and in sentences
+        assert markdown.count("$$") == 4
+        assert "$x_t$" in markdown and "$h_{t-1}$" in markdown
+
+
+# LaTeX a reader would see raw: a dollar, a backslash command, an escaped bracket.
+RAW_LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[()\[\]]")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_executed_notebook_pages_show_no_raw_latex(built_site, name):
+    """The notebook pages render the maths as MathML, as the chapters do: no LaTeX in
+    their prose (the text outside code and outputs)."""
+    html = page(built_site, f"notebooks/{name}/")
+    prose = re.sub(r"<(pre|code|script|style|svg|math)\b.*?</\1>", "", html, flags=re.S)
+    shown = "".join(Elements(prose).text)
+    assert not RAW_LATEX.findall(shown), RAW_LATEX.findall(shown)[:10]
+    if name == "recap":
+        chapter = page(built_site, "recap/")
+        assert html.count("<math") == chapter.count("<math") > 20
+
+
+def test_the_keras_notebook_shows_the_tensorboard_screenshots(built_site):
+    """Each screenshot, with its alt text, at its published address (Jupyter and Colab
+    load it); the notebook page loads it from the site."""
+    manifest = json.loads((REPO / "docs/img/tensorboard/manifest.json").read_text())
+    notebook = published(built_site, "keras-implementation")
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    tags = Elements(page(built_site, "notebooks/keras-implementation/")).tags
+    images = {attrs["src"]: attrs.get("alt") for tag, attrs in tags if tag == "img"}
+    for image in manifest["images"]:
+        alt = image["alt"].replace("[", "(").replace("]", ")")
+        assert f"![{alt}]({SITE_URL}img/tensorboard/{image['file']})" in markdown
+        assert images[f"../../img/tensorboard/{image['file']}"] == alt
+    assert "screenshot is here" not in markdown
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_exercise_solutions_are_folded_in_the_notebooks(built_site, name):
+    """The cell after each "Solution" is folded (code and output hidden), as the page folds
+    it, and the Markdown before it says so."""
+    chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
+    cells = published(built_site, name).cells
+    said = f"> **Solution**\n>\n> {FOLDED}"
+    solutions = [
+        after
+        for before, after in zip(cells, cells[1:], strict=False)
+        if before.cell_type == "markdown" and before.source.endswith(said)
+    ]
+    assert len(solutions) == chapter.count('??? example "Solution"')
+    for cell in solutions:
+        assert cell.cell_type == "code" and cell.outputs
+        assert {key: cell.metadata[key] for key in FOLDED_METADATA} == FOLDED_METADATA

@@ -14,9 +14,9 @@ The default, `alphabet-tutorial @ git+https://github.com/{repository}@{commit}`,
 the built commit. The release route needs no git: `{site_url}dist/` + the wheel's name
 (`wheel_url`), which the failure line offers too.
 
-The cell runs pip only where the package is missing; when pip fails, it raises an error
-whose `_render_traceback_` (IPython's hook) is one line, so Jupyter and Colab show that
-line instead of a traceback, and "Run all" stops there. It ends with
+The cell runs pip only where the package is missing; when pip fails, it raises IPython's
+`UsageError`, which Jupyter and Colab show as one line (`UsageError: ...`, no traceback)
+and which stops "Run all" there. It ends with
 `alphabet_tutorial.env.setup_notebook(PACKAGE, built=(version, commit))`, which replaces
 another installed version, or this version installed from git at another commit
 (`env.install`), and quiets TensorFlow before a later cell imports it.
@@ -33,26 +33,18 @@ from mkdocs.exceptions import PluginError
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The cell, as a reader sees it (in a notebook, its lines need not fit our line length).
 CELL = """\
-# The tutorial's companion package, pinned to the commit this notebook was built from: pip
-# installs it where it is missing; if pip fails, the cell stops with one line saying why.
+# The tutorial's companion package, pinned to the commit this notebook was built from.
 import importlib.util, subprocess, sys
-
+from IPython.core.error import UsageError  # Jupyter and Colab show it as one line
 PACKAGE = {package}
-if importlib.util.find_spec("alphabet_tutorial") is None:
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE],
-                         capture_output=True, text=True)
-    if pip.returncode:  # Jupyter and Colab show the error's one line, not a traceback
-        why = (pip.stderr.strip() or "pip failed").splitlines()[-1]
-        error = RuntimeError(f"Could not install the companion package ({{why}}): install it with"
-                             f' `pip install "{{PACKAGE}}"`'{or_wheel}
-                             ", restart the kernel and run again.")
-        error._render_traceback_ = lambda: [str(error)]
-        raise error
-
+if importlib.util.find_spec("alphabet_tutorial") is None:  # pip only where it is missing
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE], capture_output=True, text=True)
+    if pip.returncode:  # "Run all" stops here, with pip's last line
+        raise UsageError(f'Could not install the companion package ({{(pip.stderr.strip() or "pip failed").splitlines()[-1]}}): {how}')
 from alphabet_tutorial import env
-# Checks the installed version is the built one (else installs that) and quiets TensorFlow.
-env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
+env.setup_notebook(PACKAGE, built=({version}, {commit}))  # replaces another installed version; quiets TensorFlow"""  # noqa: E501
 
 
 def version() -> str:
@@ -98,5 +90,7 @@ def install_cell(config) -> str:
         package=json.dumps(package),
         version=json.dumps(version()),
         commit=json.dumps(commit()).replace("null", "None"),
-        or_wheel="" if package == wheel else f'\n{" " * 29}" or `pip install {wheel}`"',
+        how='run `pip install "{PACKAGE}"`'
+        + ("" if package == wheel else f" or `pip install {wheel}`")
+        + ", restart the kernel and run again.",
     )

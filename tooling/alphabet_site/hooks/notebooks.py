@@ -1,13 +1,19 @@
 """One notebook per chapter, made from the chapter, holding this build's outputs.
 
 What is ours is flattening Material's Markdown to what Jupyter renders: content tabs
-become bold titles, admonitions block quotes, images a pointer to the chapter, links to
-other chapters links to the published site, and the chapter's runnable fences (read as
+become bold titles, admonitions block quotes, images (the TensorBoard screenshots too)
+images at their published address, links to other chapters links to the published site,
+maths `$...$` and `$$...$$` (Jupyter's and Colab's MathJax read those; Markdown would
+eat the backslash of `\\(`), and the chapter's runnable fences (read as
 pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.py) plain
-```python fences. pymdownx.snippets expands the package code the chapter includes, and
-jupytext turns the flat Markdown into cells. Before the chapter's cells come a title and
-the cell that installs the companion package where it is missing or another version
-(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
+```python fences. A runnable fence the page folds (an exercise's solution, in a `???`
+admonition) becomes a folded cell: its code and output hidden (`jupyter.source_hidden`,
+`outputs_hidden`: the metadata JupyterLab and Notebook 7 read), its code in Colab
+(`cellView: form`), until the reader expands it; the prose after it in the admonition
+(an answer) is folded too. pymdownx.snippets expands the package code the chapter
+includes, and jupytext turns the flat Markdown into cells. Before the chapter's cells
+come a title and the cell that installs the companion package where it is missing or
+another version (Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
@@ -22,6 +28,7 @@ renders each as a page and copies the .ipynb beside it for download.
 from __future__ import annotations
 
 import atexit
+import json
 import re
 import shutil
 import tempfile
@@ -32,12 +39,14 @@ from urllib.parse import urljoin
 import jupytext
 import markdown
 import nbformat
+from markdown.extensions.toc import slugify
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from alphabet_site.fences import parse
-from alphabet_site.hooks.facts import facts, render
+from alphabet_site.hooks.facts import MATH_INLINE, facts, render
+from alphabet_site.hooks.tensorboard_figures import FIGURE, figure
 from alphabet_site.install_cell import install_cell
 
 if TYPE_CHECKING:
@@ -45,16 +54,26 @@ if TYPE_CHECKING:
 
 TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]*)"\s*$')
 ADMONITION = re.compile(
-    r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
+    r'^(?P<indent>\s*)(?P<mark>!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
 )
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)(?:\{[^}]*\})?")  # attr list too
 LINK = re.compile(r"\]\((?P<page>[\w-]+)\.md(?P<anchor>#[\w-]+)?\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
-# Markers of what only the page shows, and the line the notebook shows in their place.
+# Markers of what only the page shows, and the line the notebook shows in their place
+# ({url}: the chapter page's section that shows it).
 ON_THE_PAGE = {
-    "tensorboard-figure": "*(A TensorBoard screenshot is here on the chapter page.)*",
-    "next-letter-widget": "*(The chapter page has a box here that runs the trained model in "
-    "your browser.)*",
+    "next-letter-widget": "*(This is where the chapter page has a box that runs the trained "
+    "model in your browser: [try it there]({url}).)*",
+}
+FOLDED = "*(The next cell is folded in JupyterLab and Colab: expand it to see the code.)*"
+# jupytext's markers of a Markdown cell with metadata: the prose after a folded cell's
+# code in the same admonition (an answer) is folded with it.
+REGION_START, REGION_END = "<!-- #region folded=true -->", "<!-- #endregion -->"
+# What a folded cell's metadata holds: JupyterLab and Notebook 7 hide its code and output;
+# Colab shows a form cell's output and a "Show code" button (googlecolab/colabtools#2154).
+FOLDED_METADATA = {
+    "jupyter": {"source_hidden": True, "outputs_hidden": True},
+    "cellView": "form",
 }
 MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
@@ -125,10 +144,10 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
-        f"*Generated from the chapter [{page_url}]({page_url}) of the tutorial "
-        f"“{config['site_name']}”. Run the cells in order.*"
+        f"*This notebook is [the chapter online]({page_url}) of the tutorial "
+        f"“{config['site_name']}”, with the outputs of its build. Run the cells in order.*"
     )
-    chapter = jupytext.reads(flatten(lines[title + 1 :], config), fmt="md")
+    chapter = jupytext.reads(flatten(lines[title + 1 :], config, page_url), fmt="md")
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
     code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
     cells = [
@@ -136,7 +155,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(install_cell(config)),
     ]
     for cell in chapter.cells:  # neighbouring Markdown cells read better as one
-        if cell.cell_type == cells[-1].cell_type == "markdown":
+        folded = cell.metadata.get("folded") or cells[-1].metadata.get("jupyter")
+        if cell.cell_type == cells[-1].cell_type == "markdown" and not folded:
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
             fence = next(code, None)
@@ -145,8 +165,12 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
             )
             if fence and fence.notebook_cell:
                 cells[-1].metadata["tags"] = [NOTEBOOK_ONLY]
+            if cell.metadata.get("folded"):
+                cells[-1].metadata.update(FOLDED_METADATA)
         else:
             cells.append(nbformat.v4.new_markdown_cell(cell.source))
+            if cell.metadata.get("folded"):
+                cells[-1].metadata["jupyter"] = {"source_hidden": True}
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # stable: the same chapter gives the same notebook
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -187,9 +211,10 @@ def page_path(src_uri: str) -> str:
     return "" if stem == "index" else f"{stem}/"
 
 
-def flatten(lines: list[str], config) -> str:
-    """Material's Markdown as plain Markdown: runnable fences become ```python at the margin,
-    every other fence a display fence (inside a block quote when an admonition holds it)."""
+def flatten(lines: list[str], config, page_url: str) -> str:
+    """Material's Markdown as plain Markdown: runnable fences become ```python at the margin
+    (folded where a collapsed admonition holds them), every other fence a display fence
+    (inside a block quote when an admonition holds it)."""
     snippets = markdown.Markdown(
         extensions=["pymdownx.snippets"],
         extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
@@ -197,6 +222,10 @@ def flatten(lines: list[str], config) -> str:
     lines = snippets.run(lines)
     out: list[str] = []
     quote = None  # the indentation of the admonition being quoted
+    folded = False  # whether the page shows that admonition collapsed
+    after_fold = None  # the indentation of a folded admonition read on after its code
+    region = False  # whether the prose after its code is being written, folded
+    section = page_url  # the address of the section being read
     number = 0
     fences = {fence.start: fence for fence in parse("\n".join(lines) + "\n")}
     while number < len(lines):
@@ -206,9 +235,24 @@ def flatten(lines: list[str], config) -> str:
             quote = None
             while out and out[-1] == ">":  # the quote ends with its last line of text
                 out[-1] = ""
+        if after_fold is not None and line.strip():  # prose after folded code is folded too
+            if indent <= after_fold:
+                while region and out[-1] == "":
+                    out.pop()
+                out += [REGION_END, ""] if region else []
+                after_fold, region = None, False
+            elif not region:
+                out.append(REGION_START)
+                region = True
         fence = fences.get(number)
         if fence is not None and (fence.runnable or fence.notebook_cell):
-            out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
+            fold = quote is not None and folded
+            if fold:
+                out += [">"] * (out[-1:] != [">"]) + ["> " + FOLDED]
+            opening = "```python folded=true" if fold else "```python"
+            out += ["", opening, *fence.code.rstrip("\n").splitlines(), "```", ""]
+            if fold:
+                after_fold = quote
             quote, number = None, fence.end + 1
             continue
         if fence is not None:
@@ -221,22 +265,38 @@ def flatten(lines: list[str], config) -> str:
         number += 1
         if COMMENT.match(line):
             marker = MARKER.match(line)
-            if marker and marker["name"] in ON_THE_PAGE:
-                out += ["", ON_THE_PAGE[marker["name"]], ""]
+            screenshot = FIGURE.match(line)
+            if screenshot:  # a TensorBoard screenshot, with its manifest's alt text
+                manifest = Path(config["docs_dir"]) / "img" / "tensorboard" / "manifest.json"
+                alt = figure(json.loads(manifest.read_text()), manifest, screenshot["name"], "")
+                out += ["", IMAGE.sub(lambda m: image(m, config), alt), ""]
+            elif marker and marker["name"] in ON_THE_PAGE:
+                out += ["", ON_THE_PAGE[marker["name"]].format(url=section), ""]
             continue
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+            section = f"{page_url}#{slugify(heading, '-')}"
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
         if tab:
             line = f"**{tab['title']}**"
         elif admonition:
-            quote = len(admonition["indent"])
+            quote, folded = len(admonition["indent"]), admonition["mark"] == "???"
             line = f"**{admonition['title'] or admonition['kind'].capitalize()}**"
         else:
             line = line.lstrip()
-        line = IMAGE.sub(lambda m: f"*(Figure: {m['alt']}; see the chapter page.)*", line)
+        line = IMAGE.sub(lambda m: image(m, config), line)
+        line = MATH_INLINE.sub(lambda m: f"${m['tex'].strip()}$", line)
         line = LINK.sub(
             lambda m: f"]({urljoin(config['site_url'], page_path(m['page']))}{m['anchor'] or ''})",
             line,
         )
         out.append(("> " + line if line else ">") if quote is not None else line)
+    if region:
+        out.append(REGION_END)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def image(match: re.Match, config) -> str:
+    """An image of the chapter at its published address (Jupyter and Colab load it)."""
+    return f"![{match['alt']}]({urljoin(config['site_url'], match['src'])})"
