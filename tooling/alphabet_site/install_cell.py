@@ -37,14 +37,18 @@ REPO = Path(__file__).resolve().parents[2]
 CELL = """\
 # The tutorial's companion package, pinned to the commit this notebook was built from.
 import importlib.util, subprocess, sys
-from IPython.core.error import UsageError  # Jupyter and Colab show it as one line
+from IPython.core.error import UsageError  # shown as one line; "Run all" stops there
 PACKAGE = {package}
 if importlib.util.find_spec("alphabet_tutorial") is None:  # pip only where it is missing
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE], capture_output=True, text=True)
-    if pip.returncode:  # "Run all" stops here, with pip's last line
-        raise UsageError(f'Could not install the companion package ({{(pip.stderr.strip() or "pip failed").splitlines()[-1]}}): {how}')
-from alphabet_tutorial import env
-env.setup_notebook(PACKAGE, built=({version}, {commit}))  # replaces another installed version; quiets TensorFlow"""  # noqa: E501
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE],
+                         capture_output=True, text=True)
+    if pip.returncode:
+        why = (pip.stderr.strip() or "pip failed").splitlines()[-1]
+        raise UsageError(f"Could not install the companion package ({{why}}): run "
+                         f"`pip install '{{PACKAGE}}'`{or_wheel}"
+                         ", restart the kernel and run again.")
+from alphabet_tutorial import env  # below: the built version replaces another; quiet TF
+env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
 
 
 def version() -> str:
@@ -90,7 +94,5 @@ def install_cell(config) -> str:
         package=json.dumps(package),
         version=json.dumps(version()),
         commit=json.dumps(commit()).replace("null", "None"),
-        how='run `pip install "{PACKAGE}"`'
-        + ("" if package == wheel else f" or `pip install {wheel}`")
-        + ", restart the kernel and run again.",
+        or_wheel="" if package == wheel else f'"\n{" " * 25}" or `pip install {wheel}`',
     )
