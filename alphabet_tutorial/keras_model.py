@@ -25,6 +25,7 @@ from alphabet_tutorial.task import NUM_LETTERS, evaluation_set, training_set
 def build_sequential(config: Config = Config()) -> keras.Model:
     """Layers stacked in order: windows -> LSTM -> softmax over 26 letters."""
     keras.utils.set_random_seed(config.seed)
+    # --8<-- [start:sequential-model]
     model = keras.Sequential(
         [
             keras.Input(shape=(config.window, NUM_LETTERS)),  # (batch, window, 26)
@@ -33,6 +34,7 @@ def build_sequential(config: Config = Config()) -> keras.Model:
         ],
         name="next_letter_sequential",
     )
+    # --8<-- [end:sequential-model]
     return compile_model(model, config)
 
 
@@ -43,10 +45,12 @@ def build_sequential(config: Config = Config()) -> keras.Model:
 def build_functional(config: Config = Config()) -> keras.Model:
     """The same network written as calls from an input tensor to an output tensor."""
     keras.utils.set_random_seed(config.seed)
+    # --8<-- [start:functional-model]
     letters = keras.Input(shape=(config.window, NUM_LETTERS), name="letters")
     state = keras.layers.LSTM(config.units, name="lstm")(letters)
     next_letter = keras.layers.Dense(NUM_LETTERS, activation="softmax", name="dense")(state)
     model = keras.Model(letters, next_letter, name="next_letter_functional")
+    # --8<-- [end:functional-model]
     return compile_model(model, config)
 
 

@@ -184,15 +184,9 @@ def format_setups(results: list[dict]) -> Markdown:
     workers = [r for r in results if "worker" in r]
     same = len({r["checksum"] for r in workers}) == 1
     missed = [f"{r['setup']} ({r['impl']})" for r in results if r["accuracy"] < 1.0]
-    changes = [
-        f"{label(r)} on {r['setup']} takes {time_per_epoch / baseline[label(r)]:.2f}×"
-        for r, time_per_epoch in zip(results, seconds, strict=True)
-        if r["replicas"] > 1 and r.get("worker", 0) == 0
-    ]
     notes = [
         f"Measured on {processor()}, with {results[0]['parameters']:,} parameters per model "
         f"and a global batch of {results[0]['global_batch']} windows.",
-        f"Per epoch, against one device (above 1× is slower): {'; '.join(changes)}.",
         "Every run predicts every window right."
         if not missed
         else f"Not every window right after training: {', '.join(missed)}.",

@@ -292,6 +292,15 @@ def test_the_tensorboard_screenshots_carry_their_manifests_alt_text(built_site):
     assert f"tensorflow {manifest['versions']['tensorflow']}" in shown
 
 
+def test_the_home_page_installs_the_package_from_the_sites_repository():
+    """A reader installs with pip from the repository mkdocs.yml names; a clone comes second."""
+    home = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    url = f"https://github.com/{MKDOCS['extra']['colab']['repository']}"
+    pip = home.find(f'pip install "alphabet-tutorial @ git+{url}"')
+    clone = home.find(f"git clone {url}")
+    assert 0 <= pip < clone, (pip, clone)
+
+
 def test_search_finds_sequential_in_the_keras_chapter(built_site):
     index = json.loads((built_site / "search/search_index.json").read_text())
     assert any(

@@ -231,7 +231,7 @@ def test_tensorboard_opens_in_the_notebook_on_its_runs_and_stops(reader_runs, na
     shown = [output for cell in magic for output in cell.outputs]
     assert len(run.tensorboards) == len(magic), f"TensorBoard did not open: {shown}"
     if name == "keras-implementation":
-        assert run.tensorboards == [["keras/train", "lowlevel/train"]]
+        assert run.tensorboards == [["first_look/train", "keras/train", "lowlevel/train"]]
     assert not run.not_stopped, f"TensorBoard outlived SIGTERM: {run.not_stopped}"
 
 
