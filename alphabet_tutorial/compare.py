@@ -70,6 +70,21 @@ class Comparison:
         """Keras's per-epoch time over the low-level one (medians)."""
         return self.median_epoch_seconds("keras") / self.median_epoch_seconds("lowlevel")
 
+    def ratios(self) -> list[float]:
+        """The same ratio repeat by repeat (the two sides of a repeat ran one after the
+        other, so they shared the machine's load of that moment)."""
+        pairs = zip(self.runs["keras"], self.runs["lowlevel"], strict=True)
+        return [
+            statistics.median(keras.epoch_seconds) / statistics.median(low.epoch_seconds)
+            for keras, low in pairs
+            if keras.epoch_seconds and low.epoch_seconds
+        ]
+
+    def variation(self) -> float:
+        """How much repeats of one side differ: the larger slowest-over-fastest ratio of the
+        per-repeat times of either side."""
+        return max(max(seconds) / min(seconds) for seconds in map(self.epoch_seconds, self.runs))
+
     def epochs_to_100(self, impl: str) -> list[int | None]:
         return [run.epochs_to_100 for run in self.runs[impl]]
 
@@ -80,6 +95,7 @@ class Comparison:
             "rule": RULE,
             "machine": self.machine,
             "epoch_time_ratio_keras_over_lowlevel": self.ratio(),
+            "epoch_time_ratio_per_repeat": self.ratios(),
             "impls": {
                 impl: {
                     "lines_of_code": self.lines[impl],
@@ -182,10 +198,11 @@ def format_table(result: Comparison) -> Markdown:
 
 
 def format_summary(result: Comparison) -> Markdown:
-    """The timing figures in one sentence, for under the table: which side was faster."""
-    ratio = result.ratio()
+    """The timing figures, for under the table: which side was faster, by how much from
+    repeat to repeat, and how much the repeats of one side differ."""
+    ratio, ratios = result.ratio(), result.ratios()
     low, keras = (result.median_epoch_seconds(impl) * 1000 for impl in ("lowlevel", "keras"))
-    if math.isnan(ratio):
+    if math.isnan(ratio) or not ratios:
         return Markdown(
             "Some runs stopped after their first epoch, so there was no warmed epoch to time."
         )
@@ -198,7 +215,9 @@ def format_summary(result: Comparison) -> Markdown:
     repeats = len(result.runs["keras"])
     return Markdown(
         f"Per epoch, {verdict}: {keras:.1f} ms against {low:.1f} ms (medians of "
-        f"{repeats} runs each)."
+        f"{repeats} runs each); run by run, the ratio went from {min(ratios):.1f} to "
+        f"{max(ratios):.1f}, and each side's slowest run took at most "
+        f"{result.variation():.1f} times as long per epoch as its fastest."
     )
 
 
