@@ -95,6 +95,11 @@ def sized(tag: str, page_url: str, lazy: bool, site_dir: Path) -> str:
 
 def on_post_page(output: str, page, config) -> str:
     site_dir = Path(config["site_dir"])
+    if getattr(page, "nb_url", None) is not None:
+        # A notebook's images are at their published address (for Jupyter and Colab); on
+        # the site they load from it, relatively, like every page's, and are sized here.
+        root = "../" * page.url.count("/")
+        output = output.replace(f'src="{config["site_url"]}', f'src="{root}')
     first_section = FIRST_SECTION.search(output)
     head_end = first_section.start() if first_section else len(output)
     parts, last, count = [], 0, 0

@@ -14,7 +14,7 @@ page renders (no render-blocking request, no flash of unstyled code).
 
 It also drops the block mkdocs-jupyter appends after the notebook, which is a Python
 list printed into a `<style>` (not CSS), and the Mermaid code when the page has no
-Mermaid diagram; loads the notebook's images from the site, relatively; makes the code
+Mermaid diagram (images.py loads its images from the site, relatively); makes the code
 and output blocks reachable by keyboard (they scroll sideways); gives the copy buttons
 the role that allows their aria-label; and keeps the notebook pages out of the search
 index (a chapter's notebook repeats the chapter). Our own corrections to the notebook
@@ -82,10 +82,6 @@ def on_post_page(output: str, page, config) -> str:
         return output
     output, styles = notebook_styles(output)
     output = COPY_BUTTON.sub('<clipboard-copy role="button"', output)
-    # The notebook's images are at their published address (for Jupyter and Colab); on
-    # the site they load from it, relatively, like every page's.
-    root = "../" * page.url.count("/")
-    output = output.replace(f'src="{config["site_url"]}', f'src="{root}')
     output = output.replace("<pre>", '<pre tabindex="0">')
     if not styles:
         return output
