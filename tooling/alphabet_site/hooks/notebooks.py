@@ -145,7 +145,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
         f"*This notebook is [the chapter online]({page_url}) of the tutorial "
-        f"“{config['site_name']}”, with the outputs it printed when the page was made. Run the cells in order.*"
+        f"“{config['site_name']}”, with the outputs it printed when the page was made. "
+        "Run the cells in order.*"
     )
     chapter = jupytext.reads(flatten(lines[title + 1 :], config, page_url), fmt="md")
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
