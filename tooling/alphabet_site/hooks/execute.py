@@ -49,7 +49,7 @@ from mkdocs.plugins import event_priority
 from alphabet_site import execution_cache
 from alphabet_site.fences import Fence, parse
 from alphabet_site.terminal import shown as displayed
-from alphabet_tutorial import env
+from alphabet_tutorial import env, stopping
 
 # What the page shows of a result, richest first; text/plain is every result's fallback.
 RICH = ("image/svg+xml", "text/html")
@@ -88,18 +88,15 @@ def on_startup(command, dirty) -> None:
         execution_cache.ENABLED = True
         # SIGTERM and SIGHUP stop the server as Ctrl-C does: the running block's processes
         # stopped, the workers stopped (on_shutdown), the temporary directories removed.
-        for stop in STOPS:
+        for stop in stopping.STOP_SIGNALS:
             signal.signal(stop, interrupt)
-
-
-STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def interrupt(signum, frame) -> None:
     """The first stop interrupts; the next ones are ignored, or one arriving while the
     server shuts down (a group's SIGTERM, which make also passes on) would leave its
     thread running and the process waiting for it for ever."""
-    for stop in STOPS:
+    for stop in stopping.STOP_SIGNALS:
         signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
