@@ -9,6 +9,8 @@ The TensorBoard screenshots are taken at twice the scale they are shown: for eac
 wider than a size in `WIDTHS`, this hook writes a copy of that width beside it in the
 built site (`name-960w.png`) and offers them with the original through `srcset`, so a
 phone or a 1x screen loads a small one and a wide high-DPI screen the sharp original.
+A notebook page's images point at their published address (for Jupyter and Colab):
+here they point at the built site again, relatively, before they are sized.
 Nothing is written into docs/.
 """
 
