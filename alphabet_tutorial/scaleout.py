@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,6 @@ from alphabet_tutorial import env
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.display import Markdown
 from alphabet_tutorial.history import warmed_epoch_seconds
-from alphabet_tutorial.machine import processor
 from alphabet_tutorial.processes import LOOPBACK, Child, free_ports, serve, stop_all
 from alphabet_tutorial.task import check_positive_integer
 
@@ -167,39 +165,22 @@ def label(run: dict) -> str:
 
 
 def format_setups(results: list[dict]) -> Markdown:
-    """Runs of `Setup.train` and `train_on_one_device` as a Markdown table, and what their
-    figures say."""
+    """The runs of `Setup.train` and `train_on_one_device` as a table, one row per run.
+    Time per epoch: the median of the epochs after the first, which traces the step."""
     seconds = [warmed_epoch_seconds(r["epoch_seconds"]) for r in results]
     baseline = {label(r): t for r, t in zip(results, seconds, strict=True) if r["replicas"] == 1}
     rows = [
-        "| Run | Batch per replica | 100 % at epoch | Time per epoch | vs. one device |",
-        "| --- | --: | --: | --: | --: |",
+        "| Run | Batch per replica | Windows right | 100 % at epoch | Time per epoch "
+        "| vs. one device | Weights |",
+        "| --- | --: | --: | --: | --: | --: | --- |",
     ]
     for r, time_per_epoch in zip(results, seconds, strict=True):
         rows.append(
-            f"| {label(r)}, {r['setup']} | {r['per_replica_batch']:g} "
+            f"| {label(r)}, {r['setup']} | {r['per_replica_batch']:g} | {r['accuracy']:.1%} "
             f"| {r['epochs_to_100'] or 'never'} | {time_per_epoch * 1000:.0f} ms "
-            f"| {time_per_epoch / baseline[label(r)]:.2f}× |"
+            f"| {time_per_epoch / baseline[label(r)]:.2f}× | {r['checksum'][:8]} |"
         )
-    workers = [r for r in results if "worker" in r]
-    same = len({r["checksum"] for r in workers}) == 1
-    missed = [f"{r['setup']} ({r['impl']})" for r in results if r["accuracy"] < 1.0]
-    notes = [
-        f"Measured on {processor()}, with {results[0]['parameters']:,} parameters per model "
-        f"and a global batch of {results[0]['global_batch']} windows.",
-        "Every run predicts every window right."
-        if not missed
-        else f"Not every window right after training: {', '.join(missed)}.",
-        f"The {len(workers)} workers end with "
-        + ("identical weights (one checksum)." if same else "different weights: a bug."),
-    ]
-    replicated = {r["checksum"] for r in results if r["impl"] == "lowlevel" and r["replicas"] > 1}
-    if len(replicated) == 1:
-        notes.append(
-            "The low-level runs on several devices and on several workers end with the same "
-            "weights too: they add the same numbers in the same order."
-        )
-    return Markdown("\n".join(rows) + "\n\n" + " ".join(notes))
+    return Markdown("\n".join(rows))
 
 
 # --- the child side -------------------------------------------------------------------
@@ -221,20 +202,6 @@ def summary(setup: str, replicas: int, config: Config, model, history, **extra) 
         "parameters": int(model.count_params()),
         **extra,
     }
-
-
-def plain_evaluate(model, config: Config) -> str:
-    """What `evaluate` on every window, unpadded, gives under the model's strategy."""
-    from alphabet_tutorial.evaluation import check_model_fits
-    from alphabet_tutorial.task import evaluation_set
-
-    check_model_fits(model, config)
-    try:
-        accuracy = model.evaluate(*evaluation_set(config), verbose=0, return_dict=True)["accuracy"]
-    except Exception as error:  # the uneven split fails inside TensorFlow
-        first = re.sub(r"\{\{.*?\}\}\s*", "", str(error).strip().splitlines()[0])
-        return f"{type(error).__name__}: {first}"
-    return f"accuracy {accuracy:.1%}"
 
 
 def child_runs(args, config: Config):
@@ -288,17 +255,10 @@ def child_runs(args, config: Config):
 
     def keras_run():
         model, history = distribute.train_keras(config, strategy)
-        plain = plain_evaluate(model, config)
-        evaluated = distribute.evaluate_keras(model, config, args.devices)["accuracy"]
-        return summary(
-            setup,
-            args.devices,
-            config,
-            model,
-            history,
-            plain_evaluate=plain,
-            evaluate_accuracy=evaluated,
-        )
+        as_is = distribute.evaluate_as_on_one_device(model, config)
+        padded = distribute.evaluate_keras(model, config, args.devices)["accuracy"]
+        evaluated = {"evaluate_as_is": as_is, "evaluate_padded": padded}
+        return summary(setup, args.devices, config, model, history, **evaluated)
 
     return [lowlevel_run, keras_run]
 
