@@ -392,11 +392,10 @@ def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name)
     for number in headings:
         heading = cells[number]
         level = heading_level(heading)
-        assert heading.source == "#" * level + " Solution"
         assert heading.metadata == {**COLLAPSED, "id": heading.id}
-        exercise = cells[number - 1]
-        assert heading_level(exercise) == level - 1, "the solution sits under its exercise"
-        assert re.match(r"#+ \d+\. \S", exercise.source), exercise.source
+        exercise = re.match(r"(#+) (\d+)\. \S", cells[number - 1].source)
+        assert exercise and len(exercise[1]) == level - 1, "a solution sits under its exercise"
+        assert heading.source == "#" * level + f" Solution to exercise {exercise[2]}"
         section = []
         for cell in cells[number + 1 :]:
             if 0 < heading_level(cell) <= level:

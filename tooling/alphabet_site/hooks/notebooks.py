@@ -8,16 +8,16 @@ site around it), maths `$...$` and `$$...$$` (Jupyter's and Colab's MathJax read
 Markdown would eat the backslash of `\\(`), and the chapter's runnable fences (read as
 pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.py) plain
 ```python fences. An exercise ("**1. Title.** ...") becomes a heading, and its solution
-(a collapsed `???` example admonition) a heading of its own, saved collapsed: JupyterLab,
-Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab (`colab.collapsed_sections`) fold
-everything up to the next heading, the solution's code, its output and the answer after
-it, until the reader opens it, as the page folds it. What the page alone shows (the live
-widget, the tabs, its folded listings) the notebook's prose says as the notebook shows it
-(`ON_THE_PAGE`, `PAGE_ONLY`). pymdownx.snippets expands the package code the chapter
-includes, and jupytext turns the flat Markdown into cells, a cell per heading. Before the
-chapter's cells come a title and the cell that installs the companion package where it
-is missing or another version (Colab, an older install) and quiets TensorFlow
-(hooks/install_cell.py).
+(a collapsed `???` example admonition) a heading of its own, "Solution to exercise 1",
+saved collapsed: JupyterLab, Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab
+(`colab.collapsed_sections`) fold everything up to the next heading, the solution's
+code, its output and the answer after it, until the reader opens it, as the page folds
+it. What the page alone shows (the live widget, the tabs, its folded listings) the
+notebook's prose says as the notebook shows it (`ON_THE_PAGE`, `PAGE_ONLY`).
+pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
+flat Markdown into cells, a cell per heading. Before the chapter's cells come a title and
+the cell that installs the companion package where it is missing or another version
+(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
@@ -254,7 +254,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     quote = None  # the indentation of the admonition being quoted
     solution = None  # the indentation of the solution being read
     closing = False  # whether a solution has just ended (a heading must follow)
-    level, exercise = 1, False  # the chapter's heading level; whether in an exercise
+    level, exercise = 1, ""  # the chapter's heading level; the exercise's number, if any
     section = page_url  # the address of the section being read
     number = 0
     fences = {fence.start: fence for fence in parse("\n".join(lines) + "\n")}
@@ -296,15 +296,16 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
         at_margin = quote is None and solution is None and indent == 0
+        question = EXERCISE.match(line) if at_margin else None
+        closing_line = NEXT.match(line) if at_margin else None
         if line.startswith("#"):
-            level, exercise = len(line) - len(line.lstrip("#")), False
+            level, exercise = len(line) - len(line.lstrip("#")), ""
             section = f"{page_url}#{slugify(line.lstrip('#').strip(), '-')}"
-        elif at_margin and EXERCISE.match(line):
-            match = EXERCISE.match(line)
-            line = f"{'#' * (level + 1)} {match['title']}\n\n{match['question']}"
-            exercise = True
-        elif at_margin and NEXT.match(line):
-            line = f"## Next\n\nContinue with {NEXT.match(line)['where']}"
+        elif question:
+            line = f"{'#' * (level + 1)} {question['title']}\n\n{question['question']}"
+            exercise = question["title"].split(".")[0]
+        elif closing_line:
+            line = f"## Next\n\nContinue with {closing_line['where']}"
         elif closing and line.strip():
             raise PluginError(
                 f"{src_uri}: {line.strip()!r} follows an exercise's solution; in the "
@@ -317,7 +318,8 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             line = f"**{tab['title']}**"
         elif admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
             solution = len(admonition["indent"])
-            heading = "#" * (level + 1 + exercise) + f" {admonition['title'] or 'Solution'}"
+            title = f"Solution to exercise {exercise}" if exercise else admonition["title"]
+            heading = "#" * (level + 1 + bool(exercise)) + f" {title or 'Solution'}"
             out += ["", REGION_START, heading, REGION_END, ""]
             continue
         elif admonition:
