@@ -180,10 +180,15 @@ def test_the_notebooks_show_tables_and_figures_as_display_data(built_site, chapt
                 if source:
                     problems.append(f"{where} prints {source[0]!r} as text")
                 continue
-            if "text/markdown" in output.get("data", {}):
+            data = output.get("data", {})
+            if "text/markdown" in data:
                 problems.append(f"{where} shows Markdown display data, which Colab does not render")
-            tables += output.get("data", {}).get("text/html", "").count("<table>")
-            figures += "image/svg+xml" in output.get("data", {})
+            plain = data.get("text/plain", "")  # Jupyter's fallback, if nothing richer
+            source = HTML_TAG.search(plain) or MARKDOWN_TABLE.search(plain)
+            if source and not {"text/html", "image/svg+xml"} & set(data):
+                problems.append(f"{where} shows {source[0]!r} as plain text only")
+            tables += data.get("text/html", "").count("<table>")
+            figures += "image/svg+xml" in data
     assert not problems, "\n".join(problems)
     html = page(built_site, chapter_url(chapter))
     assert (tables, figures) == (html.count("<table>"), len(re.findall(r"<figure>\s*<svg", html)))

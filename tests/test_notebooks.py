@@ -37,9 +37,10 @@ from venvs import fresh_venv
 
 from alphabet_site.fences import parse
 from alphabet_site.hooks.notebooks import (
-    FOLDED,
-    FOLDED_METADATA,
+    ADMONITION,
+    COLLAPSED,
     NOTEBOOK_ONLY,
+    SOLUTION,
     notebook_name,
     page_path,
 )
@@ -351,19 +352,103 @@ def test_the_keras_notebook_shows_the_tensorboard_screenshots(built_site):
     assert "screenshot is here" not in markdown
 
 
+def solution_code(chapter: str) -> list[str]:
+    """The code of each runnable fence inside a solution (a collapsed example admonition)."""
+    lines, inside, found = chapter.splitlines(), None, []
+    fences = {fence.start: fence for fence in parse(chapter)}
+    for number, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if inside is not None and line.strip() and indent <= inside:
+            inside = None
+        admonition = ADMONITION.match(line)
+        if admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+            inside = indent
+        fence = fences.get(number)
+        if inside is not None and fence is not None and fence.runnable:
+            found.append(fence.code.rstrip("\n"))
+    return found
+
+
+def heading_level(cell) -> int:
+    """The level of the heading a Markdown cell starts with (0: none)."""
+    if cell.cell_type != "markdown":
+        return 0
+    return len(cell.source) - len(cell.source.lstrip("#")) if cell.source[:1] == "#" else 0
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_the_exercise_solutions_are_folded_in_the_notebooks(built_site, name):
-    """The cell after each "Solution" is folded (code and output hidden), as the page folds
-    it, and the Markdown before it says so."""
+def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name):
+    """Each solution is a heading saved collapsed (for JupyterLab and Colab) under its
+    exercise's heading; what it folds, up to the next heading of its level or higher, is
+    exactly the solution's code (with its output, as the page shows it when opened) and
+    the answer, and the next exercise or section is outside it."""
     chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
-    cells = published(built_site, name).cells
-    said = f"> **Solution**\n>\n> {FOLDED}"
-    solutions = [
-        after
-        for before, after in zip(cells, cells[1:], strict=False)
-        if before.cell_type == "markdown" and before.source.endswith(said)
+    notebook = published(built_site, name)
+    cells = notebook.cells
+    headings = [number for number, cell in enumerate(cells) if cell.metadata.get("id")]
+    assert notebook.metadata["colab"]["collapsed_sections"] == [cells[n].id for n in headings]
+    assert len(headings) == chapter.count(f'??? {SOLUTION} "Solution"')
+    folded_code = []
+    for number in headings:
+        heading = cells[number]
+        level = heading_level(heading)
+        assert heading.metadata == {**COLLAPSED, "id": heading.id}
+        exercise = re.match(r"(#+) (\d+)\. \S", cells[number - 1].source)
+        assert exercise and len(exercise[1]) == level - 1, "a solution sits under its exercise"
+        assert heading.source == "#" * level + f" Solution to exercise {exercise[2]}"
+        section = []
+        for cell in cells[number + 1 :]:
+            if 0 < heading_level(cell) <= level:
+                break
+            section.append(cell)
+        assert not any(heading_level(cell) for cell in section), "a heading inside a solution"
+        code = [cell for cell in section if cell.cell_type == "code"]
+        assert all(cell.outputs for cell in code), "a solution shows its output when opened"
+        folded_code += [cell.source for cell in code]
+    assert folded_code == solution_code(chapter)
+
+
+# A link's target in Markdown, or an HTML attribute's (none of the chapters writes HTML).
+LINK_TARGET = re.compile(r"\]\((?P<md>[^()\s]+)\)|(?:href|src)=\"(?P<html>[^\"]+)\"")
+CODE = re.compile(r"^(?:> )?```.*?^(?:> )?```|`[^`\n]*`", re.M | re.S)  # quoted too
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_a_downloaded_notebook_has_no_relative_link(built_site, name):
+    """Outside the site, a relative link leads nowhere: every link and image of the
+    notebook's Markdown is absolute, and each into the published site names a page or
+    file of this build (and an anchor of that page)."""
+    markdown = "\n".join(
+        cell.source for cell in published(built_site, name).cells if cell.cell_type == "markdown"
+    )
+    targets = [m["md"] or m["html"] for m in LINK_TARGET.finditer(CODE.sub("", markdown))]
+    assert targets, "a chapter without a link"
+    relative = [target for target in targets if not re.match(r"https?://", target)]
+    assert not relative, relative
+    for target in targets:
+        if not target.startswith(SITE_URL):
+            continue
+        path, _, anchor = target.removeprefix(SITE_URL).partition("#")
+        file = built_site / path / "index.html" if path == "" or path.endswith("/") else None
+        file = file or built_site / path
+        assert file.is_file(), f"{target}: not a file of the built site"
+        if anchor:
+            assert f'id="{anchor}"' in file.read_text(encoding="utf-8"), target
+
+
+# What only the page shows, said in a notebook: its tabs, a box or listing it folds.
+PAGE_TALK = re.compile(r"\btabs?\b|\bthis page\b|\bthe box below\b|\bfolded;", re.I)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_a_notebooks_prose_speaks_of_the_notebook(built_site, name):
+    """The page's tabs are flattened in the notebook, its widget is a link to the page: a
+    notebook's prose does not send the reader to them as if they were there."""
+    prose = "\n".join(
+        CODE.sub("", cell.source)
+        for cell in published(built_site, name).cells
+        if cell.cell_type == "markdown"
+    )
+    assert not PAGE_TALK.findall(prose), [
+        prose[max(0, m.start() - 80) : m.end() + 40] for m in PAGE_TALK.finditer(prose)
     ]
-    assert len(solutions) == chapter.count('??? example "Solution"')
-    for cell in solutions:
-        assert cell.cell_type == "code" and cell.outputs
-        assert {key: cell.metadata[key] for key in FOLDED_METADATA} == FOLDED_METADATA

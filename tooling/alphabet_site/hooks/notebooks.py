@@ -1,19 +1,23 @@
 """One notebook per chapter, made from the chapter, holding this build's outputs.
 
 What is ours is flattening Material's Markdown to what Jupyter renders: content tabs
-become bold titles, admonitions block quotes, images (the TensorBoard screenshots too)
-images at their published address, links to other chapters links to the published site,
-maths `$...$` and `$$...$$` (Jupyter's and Colab's MathJax read those; Markdown would
-eat the backslash of `\\(`), and the chapter's runnable fences (read as
+become bold titles, one after the other, admonitions block quotes, images (the TensorBoard
+screenshots too) images at their published address, every relative link (another
+chapter, a file of the site) a link to the published site (a downloaded notebook has no
+site around it), maths `$...$` and `$$...$$` (Jupyter's and Colab's MathJax read those;
+Markdown would eat the backslash of `\\(`), and the chapter's runnable fences (read as
 pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.py) plain
-```python fences. A runnable fence the page folds (an exercise's solution, in a `???`
-admonition) becomes a folded cell: its code and output hidden (`jupyter.source_hidden`,
-`outputs_hidden`: the metadata JupyterLab and Notebook 7 read), its code in Colab
-(`cellView: form`), until the reader expands it; the prose after it in the admonition
-(an answer) is folded too. pymdownx.snippets expands the package code the chapter
-includes, and jupytext turns the flat Markdown into cells. Before the chapter's cells
-come a title and the cell that installs the companion package where it is missing or
-another version (Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
+```python fences. An exercise ("**1. Title.** ...") becomes a heading, and its solution
+(a collapsed `???` example admonition) a heading of its own, "Solution to exercise 1",
+saved collapsed: JupyterLab, Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab
+(`colab.collapsed_sections`) fold everything up to the next heading, the solution's
+code, its output and the answer after it, until the reader opens it, as the page folds
+it. What the page alone shows (the live widget, the tabs, its folded listings) the
+notebook's prose says as the notebook shows it (`ON_THE_PAGE`, `PAGE_ONLY`).
+pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
+flat Markdown into cells, a cell per heading. Before the chapter's cells come a title and
+the cell that installs the companion package where it is missing or another version
+(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
@@ -57,24 +61,46 @@ ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?P<mark>!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?'
 )
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)(?:\{[^}]*\})?")  # attr list too
-LINK = re.compile(r"\]\((?P<page>[\w-]+)\.md(?P<anchor>#[\w-]+)?\)")
+LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
-# Markers of what only the page shows, and the line the notebook shows in their place
-# ({url}: the chapter page's section that shows it).
+# Markers of what only the page shows, and the line the notebook shows in their place and
+# in place of the paragraph before them, which introduces it on the page ({url}: the
+# chapter page's section that shows it).
 ON_THE_PAGE = {
-    "next-letter-widget": "*(This is where the chapter page has a box that runs the trained "
-    "model in your browser: [try it there]({url}).)*",
+    "next-letter-widget": "*On [the page online]({url}), a box here runs the trained Keras "
+    "model of the implementation chapter in your browser: type a few letters there, and it "
+    "shows how likely each letter is to come next.*",
 }
-FOLDED = "*(The next cell is folded in JupyterLab and Colab: expand it to see the code.)*"
-# jupytext's markers of a Markdown cell with metadata: the prose after a folded cell's
-# code in the same admonition (an answer) is folded with it.
-REGION_START, REGION_END = "<!-- #region folded=true -->", "<!-- #endregion -->"
-# What a folded cell's metadata holds: JupyterLab and Notebook 7 hide its code and output;
-# Colab shows a form cell's output and a "Show code" button (googlecolab/colabtools#2154).
-FOLDED_METADATA = {
-    "jupyter": {"source_hidden": True, "outputs_hidden": True},
-    "cellView": "form",
-}
+# Sentences about what only the page does, as the notebook says them: its tabs are
+# flattened one after the other under their names, its folded listings quoted.
+PAGE_ONLY = (
+    (
+        r"the tabs show\s+both; pick a tab and every tab set on the site follows\.",
+        "this notebook shows both, one after the other, each under its name in bold.",
+    ),
+    (
+        r"The longer listings are folded;\s+open them when you want the details\.",
+        "The longer listings are set apart as quotes: read them when you want the details.",
+    ),
+    (r"\bon this page\b", "in this chapter"),
+    (r"\b([Tt])his page\b", r"\1his chapter"),
+)
+# An exercise ("**1. Title.** Its question...") is a heading of its own in the notebook,
+# and its solution (a collapsed `???` example admonition on the page) a collapsed heading
+# below it: JupyterLab, Notebook 7 and Colab fold a heading's section (every cell up to
+# the next heading of its level or higher: code, outputs, answer) until it is opened.
+EXERCISE = re.compile(r"^\*\*(?P<title>\d+\.\s[^*]*?)\.?\*\*\s+(?P<question>.*)$")
+SOLUTION = "example"  # the kind of admonition a solution is
+# A chapter's closing line ("Next: [a chapter](...)") is a section of its own, where the
+# last solution before it ends.
+NEXT = re.compile(r"^Next: (?P<where>.*)$")
+SCHEME = re.compile(r"[a-z][\w+.-]*:")  # https:, mailto:
+# jupytext's markers of a Markdown cell with metadata: a solution's heading.
+REGION_START, REGION_END = "<!-- #region solution=true -->", "<!-- #endregion -->"
+# What a solution's heading holds: JupyterLab and Notebook 7 read the first key; Colab
+# reads the notebook's `colab.collapsed_sections`, the `id` in the metadata of each
+# collapsed heading cell.
+COLLAPSED = {"jp-MarkdownHeadingCollapsed": True}
 MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
 
@@ -148,16 +174,17 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         f"“{config['site_name']}”, with the outputs it printed when the page was made. "
         "Run the cells in order.*"
     )
-    chapter = jupytext.reads(flatten(lines[title + 1 :], config, page_url), fmt="md")
+    flat = flatten(lines[title + 1 :], config, page_url, src_uri)
+    chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
     code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_code_cell(install_cell(config)),
     ]
-    for cell in chapter.cells:  # neighbouring Markdown cells read better as one
-        folded = cell.metadata.get("folded") or cells[-1].metadata.get("jupyter")
-        if cell.cell_type == cells[-1].cell_type == "markdown" and not folded:
+    for cell in chapter.cells:  # a heading starts a cell (the unit Jupyter folds)
+        heading = cell.source.startswith("#") or cells[-1].metadata.get("solution")
+        if cell.cell_type == cells[-1].cell_type == "markdown" and not heading:
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
             fence = next(code, None)
@@ -166,15 +193,16 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
             )
             if fence and fence.notebook_cell:
                 cells[-1].metadata["tags"] = [NOTEBOOK_ONLY]
-            if cell.metadata.get("folded"):
-                cells[-1].metadata.update(FOLDED_METADATA)
         else:
-            cells.append(nbformat.v4.new_markdown_cell(cell.source))
-            if cell.metadata.get("folded"):
-                cells[-1].metadata["jupyter"] = {"source_hidden": True}
+            cells.append(nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata))
+    collapsed = []
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # stable: the same chapter gives the same notebook
+        if cell.metadata.pop("solution", False):
+            cell.metadata.update({**COLLAPSED, "id": cell.id})
+            collapsed.append(cell.id)
     notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["colab"] = {"collapsed_sections": collapsed}
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -212,10 +240,11 @@ def page_path(src_uri: str) -> str:
     return "" if stem == "index" else f"{stem}/"
 
 
-def flatten(lines: list[str], config, page_url: str) -> str:
-    """Material's Markdown as plain Markdown: runnable fences become ```python at the margin
-    (folded where a collapsed admonition holds them), every other fence a display fence
-    (inside a block quote when an admonition holds it)."""
+def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
+    """Material's Markdown as plain Markdown: runnable fences become ```python at the margin,
+    every other fence a display fence (inside a block quote when an admonition holds it);
+    an exercise a heading, its solution a collapsed heading over its cells; relative links
+    absolute."""
     snippets = markdown.Markdown(
         extensions=["pymdownx.snippets"],
         extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
@@ -223,9 +252,9 @@ def flatten(lines: list[str], config, page_url: str) -> str:
     lines = snippets.run(lines)
     out: list[str] = []
     quote = None  # the indentation of the admonition being quoted
-    folded = False  # whether the page shows that admonition collapsed
-    after_fold = None  # the indentation of a folded admonition read on after its code
-    region = False  # whether the prose after its code is being written, folded
+    solution = None  # the indentation of the solution being read
+    closing = False  # whether a solution has just ended (a heading must follow)
+    level, exercise = 1, ""  # the chapter's heading level; the exercise's number, if any
     section = page_url  # the address of the section being read
     number = 0
     fences = {fence.start: fence for fence in parse("\n".join(lines) + "\n")}
@@ -236,24 +265,13 @@ def flatten(lines: list[str], config, page_url: str) -> str:
             quote = None
             while out and out[-1] == ">":  # the quote ends with its last line of text
                 out[-1] = ""
-        if after_fold is not None and line.strip():  # prose after folded code is folded too
-            if indent <= after_fold:
-                while region and out[-1] == "":
-                    out.pop()
-                out += [REGION_END, ""] if region else []
-                after_fold, region = None, False
-            elif not region:
-                out.append(REGION_START)
-                region = True
+        if solution is not None and line.strip() and indent <= solution:
+            solution, closing = None, True
         fence = fences.get(number)
         if fence is not None and (fence.runnable or fence.notebook_cell):
-            fold = quote is not None and folded
-            if fold:
-                out += [">"] * (out[-1:] != [">"]) + ["> " + FOLDED]
-            opening = "```python folded=true" if fold else "```python"
-            out += ["", opening, *fence.code.rstrip("\n").splitlines(), "```", ""]
-            if fold:
-                after_fold = quote
+            while quote is not None and out[-1:] == [">"]:  # the quote ends before the cell
+                out.pop()
+            out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
             quote, number = None, fence.end + 1
             continue
         if fence is not None:
@@ -272,30 +290,71 @@ def flatten(lines: list[str], config, page_url: str) -> str:
                 alt = figure(json.loads(manifest.read_text()), manifest, screenshot["name"], "")
                 out += ["", IMAGE.sub(lambda m: image(m, config), alt), ""]
             elif marker and marker["name"] in ON_THE_PAGE:
+                drop_paragraph(out)  # it introduces what the notebook cannot show
                 out += ["", ON_THE_PAGE[marker["name"]].format(url=section), ""]
             continue
-        if line.startswith("#"):
-            heading = line.lstrip("#").strip()
-            section = f"{page_url}#{slugify(heading, '-')}"
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
+        at_margin = quote is None and solution is None and indent == 0
+        question = EXERCISE.match(line) if at_margin else None
+        closing_line = NEXT.match(line) if at_margin else None
+        if line.startswith("#"):
+            level, exercise = len(line) - len(line.lstrip("#")), ""
+            section = f"{page_url}#{slugify(line.lstrip('#').strip(), '-')}"
+        elif question:
+            line = f"{'#' * (level + 1)} {question['title']}\n\n{question['question']}"
+            exercise = question["title"].split(".")[0]
+        elif closing_line:
+            line = f"## Next\n\nContinue with {closing_line['where']}"
+        elif closing and line.strip():
+            raise PluginError(
+                f"{src_uri}: {line.strip()!r} follows an exercise's solution; in the "
+                "notebook the solution's folded section ends at a heading: start the line "
+                "with one, an exercise's title (**1. Title.**) or `Next: `"
+            )
+        if line.strip():
+            closing = False
         if tab:
             line = f"**{tab['title']}**"
+        elif admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+            solution = len(admonition["indent"])
+            title = f"Solution to exercise {exercise}" if exercise else admonition["title"]
+            heading = "#" * (level + 1 + bool(exercise)) + f" {title or 'Solution'}"
+            out += ["", REGION_START, heading, REGION_END, ""]
+            continue
         elif admonition:
-            quote, folded = len(admonition["indent"]), admonition["mark"] == "???"
+            quote = len(admonition["indent"])
             line = f"**{admonition['title'] or admonition['kind'].capitalize()}**"
         else:
             line = line.lstrip()
         line = IMAGE.sub(lambda m: image(m, config), line)
         line = MATH_INLINE.sub(lambda m: f"${m['tex'].strip()}$", line)
-        line = LINK.sub(
-            lambda m: f"]({urljoin(config['site_url'], page_path(m['page']))}{m['anchor'] or ''})",
-            line,
-        )
+        line = LINK.sub(lambda m: f"[{m['text']}]({absolute(m['target'], config, page_url)})", line)
         out.append(("> " + line if line else ">") if quote is not None else line)
-    if region:
-        out.append(REGION_END)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+    for page_only, in_notebook in PAGE_ONLY:
+        text = re.sub(page_only, in_notebook, text)
+    return text
+
+
+def drop_paragraph(out: list[str]) -> None:
+    """Take the paragraph of prose last written off `out` (not a heading, not a fence)."""
+    while out and out[-1] == "":
+        out.pop()
+    while out and out[-1] != "" and not out[-1].startswith(("#", "```", ">")):
+        out.pop()
+
+
+def absolute(target: str, config, page_url: str) -> str:
+    """A link's target as a notebook needs it, with no site around it: at the published
+    site (a chapter's Markdown file as its page, an anchor alone on this chapter's page)."""
+    if SCHEME.match(target):
+        return target
+    path, hash_, anchor = target.partition("#")
+    if not path:
+        return page_url + hash_ + anchor
+    url = urljoin(config["site_url"], page_path(path) if path.endswith(".md") else path)
+    return url + hash_ + anchor
 
 
 def image(match: re.Match, config) -> str:
