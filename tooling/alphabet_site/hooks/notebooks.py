@@ -22,7 +22,9 @@ figure's SVG). A notebook cell, which only a notebook runs, has no output and th
 `notebook-only`. Cell ids are the cells' positions and nothing records a time, so the
 same sources make byte-identical notebooks. They are written to a temporary directory,
 never into docs/, and added to the build as `notebooks/<chapter>.ipynb`; mkdocs-jupyter
-renders each as a page and copies the .ipynb beside it for download.
+renders each as a page and copies the .ipynb beside it for download. The directory is
+removed when the build ends (`make serve` rebuilds in one process: one directory at most,
+during a build).
 """
 
 from __future__ import annotations
@@ -95,11 +97,26 @@ def download_path(src_uri: str) -> str:
     return f"notebooks/{name}/{name}.ipynb"
 
 
+_out_dirs: list[str] = []  # where this build writes its notebooks (none between builds)
+
+
+def remove_notebooks() -> None:
+    """Remove the build's notebooks once it ended (mkdocs-jupyter copied them into the site),
+    or failed, or the process exits: `make serve` rebuilds in one process, and leaves no
+    folder of notebooks behind a build."""
+    while _out_dirs:
+        shutil.rmtree(_out_dirs.pop(), ignore_errors=True)
+
+
+atexit.register(remove_notebooks)
+
+
 @event_priority(100)  # before mkdocs-jupyter's on_files picks the notebooks up
 def on_files(files, config):
     """Announce a notebook for every chapter with runnable code (written once it has run)."""
+    remove_notebooks()  # a build stopped before its end (a failed `make serve` rebuild)
     out_dir = tempfile.mkdtemp(prefix="alphabet-notebooks-")
-    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    _out_dirs.append(out_dir)
     for chapter in [file for file in files.documentation_pages() if file.src_uri.endswith(".md")]:
         text = Path(chapter.abs_src_path).read_text(encoding="utf-8")
         if any(fence.runnable for fence in parse(text)):
@@ -128,6 +145,15 @@ def on_pre_page(page, config, files):
     if page.file.src_uri.startswith("notebooks/") and not Path(page.file.abs_src_path).exists():
         raise PluginError(f"{page.file.src_uri} was not written: its chapter did not render")
     return page
+
+
+@event_priority(-100)  # after mkdocs-jupyter's own
+def on_post_build(config) -> None:
+    remove_notebooks()
+
+
+def on_build_error(error) -> None:
+    remove_notebooks()
 
 
 def colab_url(config, path: str) -> str:
