@@ -132,10 +132,9 @@ def on_page_markdown(markdown_text, page, config, files):
     if not page.file.src_uri.endswith(".md") or notebook_file is None:
         return markdown_text
     source = render(Path(page.file.abs_src_path).read_text(encoding="utf-8"), facts())
-    notebook = chapter_notebook(source, page.file.src_uri, config)
-    fill_outputs(notebook, page.meta.get("code_outputs", []), page.file.src_uri)
+    text = notebook_text(source, page.file.src_uri, config, page.meta.get("code_outputs", []))
     Path(notebook_file.abs_src_path).parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, notebook_file.abs_src_path)
+    Path(notebook_file.abs_src_path).write_text(text, encoding="utf-8")
     page.meta["notebook"] = download_path(page.file.src_uri)
     page.meta["colab"] = colab_url(config, download_path(page.file.src_uri))
     return markdown_text
@@ -162,6 +161,27 @@ def colab_url(config, path: str) -> str:
         f"https://colab.research.google.com/github/{colab['repository']}"
         f"/blob/{colab['branch']}/{path}"
     )
+
+
+_made: dict[str, tuple[str, str]] = {}  # chapter -> the key and text of its last notebook
+
+
+def notebook_text(source: str, src_uri: str, config, outputs: list[tuple[str, Output]]) -> str:
+    """The chapter's notebook file, with its outputs. `make serve` rebuilds every page on
+    each save: a chapter whose notebook would be made of the same parts as in the last
+    build (its source, its flattened Markdown with the snippets it includes, the install
+    cell, its outputs) gets the same text again, without jupytext's parsing and nbformat's
+    validation of every cell (a tenth of a rebuild)."""
+    flat = flatten(source.splitlines(), config, urljoin(config["site_url"], page_path(src_uri)))
+    parts = [source, flat, config["site_url"], config["site_name"], install_cell(config)]
+    parts += [[code, output.text, output.result] for code, output in outputs]
+    key = json.dumps(parts)
+    if _made.get(src_uri, ("", ""))[0] != key:
+        notebook = chapter_notebook(source, src_uri, config)
+        fill_outputs(notebook, outputs, src_uri)
+        text = nbformat.writes(notebook)
+        _made[src_uri] = key, text if text.endswith("\n") else text + "\n"
+    return _made[src_uri][1]
 
 
 def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
