@@ -41,16 +41,19 @@ WAITING = (
 )
 
 
-def make_site(root: Path) -> Path:
+def make_site(root: Path, hooks: tuple[str, ...] = (), more: str = "") -> Path:
+    """The site, its hooks the execute hook (by its path) and `hooks` (names of others)."""
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text(HOME)
     (root / "docs" / "other.md").write_text(OTHER)
     (root / "tmp").mkdir()
     config = root / "mkdocs.yml"
+    paths = [execute.__file__, *(str(Path(execute.__file__).with_name(h)) for h in hooks)]
     config.write_text(
         "site_name: Serve test\ntheme: mkdocs\nnav: [index.md, other.md]\n"
-        f"hooks: [{execute.__file__}]\n"  # the execute hook alone, by its path
-        "markdown_extensions: [admonition, pymdownx.superfences]\n"
+        f"hooks: [{', '.join(paths)}]\n"
+        "markdown_extensions: [admonition, pymdownx.superfences,\n"
+        "  pymdownx.snippets: {check_paths: true}]\n" + more
     )
     return config
 
@@ -167,6 +170,32 @@ def test_serve_stopped_in_a_block_leaves_no_process_and_no_file(tmp_path, how):
     serve.edit("other.md", WAITING)
     try:
         serve.stop(how)
+    finally:
+        if serve.make.poll() is None:
+            os.killpg(serve.make.pid, signal.SIGKILL)
+
+
+def test_rebuilds_leave_no_temporary_folders_behind_them(tmp_path):
+    """Each build's notebooks are written to a temporary folder (hooks/notebooks.py) and the
+    diagram to another (hooks/architecture.py): the preview's rebuilds, in one process,
+    do not pile them up, one set per rebuild, and a stop removes what is left."""
+    hooks = ("notebooks.py", "architecture.py")
+    colab = "extra:\n  colab: {repository: a/b, branch: gh-pages, install: alphabet-tutorial}\n"
+    make_site(tmp_path, hooks, "site_url: http://127.0.0.1/\n" + colab)
+    serve = Serve(tmp_path)
+
+    def left() -> list[str]:
+        return sorted(p.name.rsplit("-", 1)[0] for p in (tmp_path / "tmp").glob("alphabet-*"))
+
+    try:
+        serve.wait_for("home says 42")
+        assert "home says 42" in serve.page("notebooks/home.ipynb")  # the notebooks hook ran
+        for word in ("EDITED", "AGAIN"):  # two rebuilds
+            serve.edit("index.md", HOME.replace("WORD", word))
+            serve.wait_for(f"Prose {word}.")
+            assert left() == ["alphabet-diagram"], left()  # the notebooks went with the build
+        serve.edit("other.md", WAITING)
+        serve.stop(signal.SIGTERM)
     finally:
         if serve.make.poll() is None:
             os.killpg(serve.make.pid, signal.SIGKILL)

@@ -13,9 +13,9 @@ installed distributions and their versions, the Python version and the platform.
 
 The entry of a chapter is one JSON file, `.execution-cache/<chapter>.json`, replaced each
 time the chapter runs: the key, when it ran and for how long, each fence's output, and
-what other hooks derived from the run (`derived`: the widget's weights). An entry that
-cannot be read, or whose key differs, is a miss. Not a hook: the execute hook imports it
-(its state lives for the whole `mkdocs serve` process).
+what other hooks derived from the run (`derived`: the widget's weights, the runs kept as
+runs.json). An entry that cannot be read, or whose key differs, is a miss. Not a hook:
+the execute hook imports it (its state lives for the whole `mkdocs serve` process).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ DIRECTORY = Path(os.environ.get("ALPHABET_EXECUTION_CACHE", REPO / ".execution-c
 PACKAGE = REPO / "alphabet_tutorial"
 # The hooks whose code decides what a fence shows (how it runs, how output is captured).
 TOOLING = [HERE / "hooks" / "execute.py", HERE / "fences.py", HERE / "terminal.py"]
-FORMAT = 1  # bumped when the entry's layout changes
+FORMAT = 2  # bumped when the entry's layout changes
 
 ENABLED = False  # set once, at `mkdocs serve`'s startup
 INPUTS: dict[str, str] = {}  # this build's environment(): the keys' inputs besides the code

@@ -22,6 +22,7 @@ from alphabet_site.hooks import (
     notebook_pages,
     notebooks,
     run_data,
+    templates,
     tensorboard_figures,
     theme_css,
     widget,
@@ -40,6 +41,7 @@ HOOKS = (
     notebook_pages,  # notebook pages: their CSS pruned into the head, valid
     facts,  # numbers in the prose and the equations, computed at build time
     theme_css,  # Material's stylesheets pruned to the rules the pages could use
+    templates,  # compiled templates kept for the process (a rebuild compiles none again)
 )
 EVENTS = sorted({name for hook in HOOKS for name in vars(hook) if name.startswith("on_")})
 

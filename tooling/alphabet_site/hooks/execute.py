@@ -184,6 +184,20 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return with_outputs(markdown, page, fences, outputs)
 
 
+def derived(page, name: str, make):
+    """What another hook derives from the chapter's run (`make()`, which reads
+    `page.meta["code_sessions"]`), kept under `name` in the chapter's execution cache entry
+    in the preview, and given back from there when the chapter's outputs come from the
+    cache (it did not run: no `code_sessions`)."""
+    kept = page.meta.get("code_derived")
+    if kept is not None and "code_sessions" not in page.meta:
+        return kept[name]
+    made = make()
+    if kept is not None:
+        kept[name] = made
+    return made
+
+
 def with_outputs(markdown: str, page, fences: list[Fence], outputs: list[Output]) -> str:
     """The page with each fence's output under it; the outputs kept for the notebook."""
     page.meta["code_outputs"] = [

@@ -17,7 +17,9 @@ Nothing is written into docs/.
 from __future__ import annotations
 
 import base64
+import functools
 import html
+import io
 import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin
@@ -64,10 +66,18 @@ def resized(source: Path, url: str, width: int, site_dir: Path) -> str:
     target = site_dir / unquote(url).rsplit("/", 1)[0] / name
     if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with Image.open(source) as image:
-            height = round(image.height * width / image.width)
-            image.resize((width, height), Image.Resampling.LANCZOS).save(target, optimize=True)
+        target.write_bytes(resized_png(source, source.stat().st_mtime_ns, width))
     return name
+
+
+@functools.cache  # `make serve` rebuilds into an emptied site: resize each PNG once
+def resized_png(source: Path, modified: int, width: int) -> bytes:
+    """The PNG `source`, as it was at `modified`, resized to `width` pixels wide."""
+    with Image.open(source) as image:
+        height = round(image.height * width / image.width)
+        copy = io.BytesIO()
+        image.resize((width, height), Image.Resampling.LANCZOS).save(copy, "PNG", optimize=True)
+    return copy.getvalue()
 
 
 def sized(tag: str, page_url: str, lazy: bool, site_dir: Path) -> str:

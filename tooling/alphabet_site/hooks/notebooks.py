@@ -26,7 +26,9 @@ figure's SVG). A notebook cell, which only a notebook runs, has no output and th
 `notebook-only`. Cell ids are the cells' positions and nothing records a time, so the
 same sources make byte-identical notebooks. They are written to a temporary directory,
 never into docs/, and added to the build as `notebooks/<chapter>.ipynb`; mkdocs-jupyter
-renders each as a page and copies the .ipynb beside it for download.
+renders each as a page and copies the .ipynb beside it for download. The directory is
+removed when the build ends (`make serve` rebuilds in one process: one directory at most,
+during a build).
 """
 
 from __future__ import annotations
@@ -121,11 +123,26 @@ def download_path(src_uri: str) -> str:
     return f"notebooks/{name}/{name}.ipynb"
 
 
+_out_dirs: list[str] = []  # where this build writes its notebooks (none between builds)
+
+
+def remove_notebooks() -> None:
+    """Remove the build's notebooks once it ended (mkdocs-jupyter copied them into the site),
+    or failed, or the process exits: `make serve` rebuilds in one process, and leaves no
+    folder of notebooks behind a build."""
+    while _out_dirs:
+        shutil.rmtree(_out_dirs.pop(), ignore_errors=True)
+
+
+atexit.register(remove_notebooks)
+
+
 @event_priority(100)  # before mkdocs-jupyter's on_files picks the notebooks up
 def on_files(files, config):
     """Announce a notebook for every chapter with runnable code (written once it has run)."""
+    remove_notebooks()  # a build stopped before its end (a failed `make serve` rebuild)
     out_dir = tempfile.mkdtemp(prefix="alphabet-notebooks-")
-    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    _out_dirs.append(out_dir)
     for chapter in [file for file in files.documentation_pages() if file.src_uri.endswith(".md")]:
         text = Path(chapter.abs_src_path).read_text(encoding="utf-8")
         if any(fence.runnable for fence in parse(text)):
@@ -141,10 +158,9 @@ def on_page_markdown(markdown_text, page, config, files):
     if not page.file.src_uri.endswith(".md") or notebook_file is None:
         return markdown_text
     source = render(Path(page.file.abs_src_path).read_text(encoding="utf-8"), facts())
-    notebook = chapter_notebook(source, page.file.src_uri, config)
-    fill_outputs(notebook, page.meta.get("code_outputs", []), page.file.src_uri)
+    text = notebook_text(source, page.file.src_uri, config, page.meta.get("code_outputs", []))
     Path(notebook_file.abs_src_path).parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, notebook_file.abs_src_path)
+    Path(notebook_file.abs_src_path).write_text(text, encoding="utf-8")
     page.meta["notebook"] = download_path(page.file.src_uri)
     page.meta["colab"] = colab_url(config, download_path(page.file.src_uri))
     return markdown_text
@@ -156,12 +172,42 @@ def on_pre_page(page, config, files):
     return page
 
 
+@event_priority(-100)  # after mkdocs-jupyter's own
+def on_post_build(config) -> None:
+    remove_notebooks()
+
+
+def on_build_error(error) -> None:
+    remove_notebooks()
+
+
 def colab_url(config, path: str) -> str:
     colab = config["extra"]["colab"]
     return (
         f"https://colab.research.google.com/github/{colab['repository']}"
         f"/blob/{colab['branch']}/{path}"
     )
+
+
+_made: dict[str, tuple[str, str]] = {}  # chapter -> the key and text of its last notebook
+
+
+def notebook_text(source: str, src_uri: str, config, outputs: list[tuple[str, Output]]) -> str:
+    """The chapter's notebook file, with its outputs. `make serve` rebuilds every page on
+    each save: a chapter whose notebook would be made of the same parts as in the last
+    build (its source, its flattened Markdown with the snippets it includes, the install
+    cell, its outputs) gets the same text again, without jupytext's parsing and nbformat's
+    validation of every cell (a tenth of a rebuild)."""
+    flat = flatten(source.splitlines(), config, urljoin(config["site_url"], page_path(src_uri)))
+    parts = [source, flat, config["site_url"], config["site_name"], install_cell(config)]
+    parts += [[code, output.text, output.result] for code, output in outputs]
+    key = json.dumps(parts)
+    if _made.get(src_uri, ("", ""))[0] != key:
+        notebook = chapter_notebook(source, src_uri, config)
+        fill_outputs(notebook, outputs, src_uri)
+        text = nbformat.writes(notebook)
+        _made[src_uri] = key, text if text.endswith("\n") else text + "\n"
+    return _made[src_uri][1]
 
 
 def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:

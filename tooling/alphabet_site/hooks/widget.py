@@ -20,6 +20,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 from alphabet_site import widget_export as widget
+from alphabet_site.hooks.execute import derived
 
 MARKER = re.compile(r"^<!-- next-letter-widget(?P<trained>: the model trained above)? -->$", re.M)
 ASSET = Path("widget") / "weights.json"
@@ -55,16 +56,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def assets(page, lines: list[int]) -> list[dict]:
-    """The assets of the widgets at `lines`. Under `make serve`, hooks/execute.py keeps
-    them with the chapter's execution cache entry (`code_derived`), and gives them back
-    when the chapter's outputs come from there (it did not run: no `code_sessions`)."""
-    derived = page.meta.get("code_derived")
-    if derived is not None and "code_sessions" not in page.meta:
-        return derived["widget"]
-    made = [trained_above(page, line) for line in lines]
-    if derived is not None:
-        derived["widget"] = made
-    return made
+    """The assets of the widgets at `lines` (under `make serve`, kept with the chapter's
+    execution cache entry: hooks/execute.py's `derived`)."""
+    return derived(page, "widget", lambda: [trained_above(page, line) for line in lines])
 
 
 def trained_above(page, line: int) -> dict:
