@@ -89,7 +89,7 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
     """Train `repeats` times from the same config; the figures and the last model's outputs."""
     import keras
 
-    from alphabet_tutorial.evaluation import as_array, predict_next
+    from alphabet_tutorial.evaluation import predict_next
     from alphabet_tutorial.task import evaluation_set
 
     settings = Config(**config)
@@ -110,7 +110,7 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
         "first_epoch_seconds": runs[0][1].epoch_seconds[0],
         "epoch_seconds": statistics.median(warmed_epoch_seconds(h.epoch_seconds) for _, h in runs),
         "predictions": {text: predict_next(model, text, settings)[0][0] for text in PROMPTS},
-        "probabilities": as_array(output).tolist(),  # (windows, 26)
+        "probabilities": keras.ops.convert_to_numpy(output).tolist(),  # (windows, 26)
         "confident_mistake_loss": CONFIDENT_MISTAKE[0],
     }
 
@@ -140,7 +140,8 @@ def warm_up() -> None:
     backend processes still import, not during the training asked for later. The training step
     itself is traced or compiled afresh for each model, in its first epoch. The loss of a
     confident mistake, which differs by backend, is measured here too, for the same reason."""
-    from alphabet_tutorial.evaluation import as_array
+    import keras
+
     from alphabet_tutorial.keras_defaults import confident_mistake_loss
     from alphabet_tutorial.keras_model import build_sequential
     from alphabet_tutorial.task import encode_prompt, evaluation_set
@@ -148,7 +149,7 @@ def warm_up() -> None:
     config = Config()
     model = build_sequential(config)
     for inputs in (evaluation_set(config)[0], encode_prompt("abc", config.window)):
-        as_array(model(inputs))
+        keras.ops.convert_to_numpy(model(inputs))
     CONFIDENT_MISTAKE[:] = [confident_mistake_loss(config, model=model)]  # model: spent
 
 

@@ -23,7 +23,7 @@ def adam_form(epsilon: float = 0.1) -> str:
     m, v = 0.1 * gradient, 0.001 * gradient**2  # after one step from zero moments
     folded = 1.0 - rate * np.sqrt(1 - 0.999) / (1 - 0.9) * m / (np.sqrt(v) + epsilon)
     paper = 1.0 - rate * (m / 0.1) / (np.sqrt(v / 0.001) + epsilon)
-    got = float(np.asarray(weight)[0])
+    got = float(keras.ops.convert_to_numpy(weight)[0])
     if np.isclose(got, folded[0], rtol=1e-6):
         return "ε added to √v before bias correction, correction folded into the step size"
     if np.isclose(got, paper[0], rtol=1e-6):
@@ -90,7 +90,7 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
     model = build_sequential(config)
     lstm, dense = model.get_layer("lstm"), model.get_layer("dense")
     cell, units = lstm.cell, config.units
-    bias = np.asarray(cell.bias)  # (4 * units,): gates i, f, g, o
+    bias = keras.ops.convert_to_numpy(cell.bias)  # (4 * units,): gates i, f, g, o
     forget = "ones" if np.all(bias[units : 2 * units] == 1) else "not ones"
     others = "zeros" if not np.any(np.delete(bias, np.s_[units : 2 * units])) else "not zeros"
     optimizer = model.optimizer

@@ -75,8 +75,8 @@ def test_the_summary_shows_the_package_models_parameter_count(built_site):
 
 def test_the_conclusions_table_holds_this_packages_figures(built_site):
     found = tables(page(built_site, "conclusions/"))
-    # The comparison, the speed knobs, then the recorded GPU figures (tests/test_gpu_figures.py).
-    assert len(found) == 3, "the comparison, the knobs and the GPU figures: three HTML tables"
+    # The comparison and the speed knobs (the GPU figures are the backends chapter's).
+    assert len(found) == 2, "the comparison and the knobs: two HTML tables"
     rows = found[0]
     assert rows["Measure"] == ["Low-level TensorFlow", "Keras"]
     assert rows["Lines of code (one rule, below)"] == [
@@ -108,7 +108,25 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     if times:
         assert abs(float(times) - max(ratio, 1 / ratio)) < 0.06, (times, ratio)
     knobs = found[1]
-    assert list(knobs)[:2] == ["Knob", "defaults"] and knobs["defaults"][-1] == "1.00"
+    assert list(knobs) == [
+        "Knob",
+        "defaults",
+        f"steps_per_execution={Config().train_size // Config().batch_size}",
+        "jit_compile=True",
+        "unroll=True",
+    ]
+    assert knobs["defaults"][-1] == "1.00 (1.00 to 1.00)"  # its own rounds, against itself
+    ratios = re.compile(r"(\d+\.\d\d) \((\d+\.\d\d) to (\d+\.\d\d)\)")
+    for name in list(knobs)[2:]:
+        low, middle, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 1, 3))
+        assert 0 < low <= middle <= high
+    # The summary prints the comparison's factor, and its prose calls Keras the slower side.
+    factor = re.search(r"Keras's epoch against the low-level loop's: (\d+\.\d) times", text_shown)
+    assert factor and abs(float(factor[1]) - ratio) < 0.06
+    assert "At this size Keras is the slower side" in " ".join(text_shown.split())
+    assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
+    for name in list(knobs)[2:]:
+        assert f"{name}: a warm epoch {knobs[name][-1]} times the defaults'" in text_shown
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):
