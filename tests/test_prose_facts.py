@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from alphabet_site.hooks import facts
+from alphabet_site.maths import to_mathml
 from alphabet_tutorial import Config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -102,6 +103,16 @@ def test_equations_become_mathml_with_no_script():
     html = facts.mathml("$$\n\\sigma(x)\n$$\nand \\(h_t\\) inline")
     assert '<div class="equation"><math' in html and 'display="block"' in html
     assert "<msub><mi>h</mi><mi>t</mi></msub>" in html and "$$" not in html
+
+
+def test_equations_keep_their_columns_and_display_style_in_chromium():
+    """Chromium reads neither `columnalign` nor an empty <mstyle>: the alignment is CSS too,
+    and what follows `\\displaystyle` moves inside its <mstyle>."""
+    html = to_mathml(r"\begin{array}{rcl} a &=& \displaystyle b - \frac{c}{d} \end{array}", True)
+    assert '<mtd columnalign="left" style="text-align: left">' in html
+    styled = html.split('<mstyle displaystyle="true" scriptlevel="0">')[1]
+    assert styled.startswith("<mi>b</mi>") and styled.index("<mfrac>") < styled.index("</mstyle>")
+    assert "*" not in to_mathml("a * b")  # Markdown would read it as emphasis
 
 
 def test_a_standalone_listing_may_write_its_own_numbers_and_nothing_else_may():
