@@ -27,6 +27,9 @@ CHANGED = Config(window=4, units=16, epochs=10, batch_size=16, train_size=256)
 # config changes (the prose around it must not claim otherwise).
 STANDALONE = re.compile(r"^<!-- standalone:[^>]*-->\n```python\n.*?^```$", re.M | re.S)
 VERSIONS = re.compile(r"\b(?:Keras|Python|TensorFlow|tf\.keras|Keras's)\s+\d+(?:\.\d+)*")
+# An environment variable set in a code span, such as `TF_CPP_MIN_LOG_LEVEL=3`: its value
+# is TensorFlow's or Keras's, not the config's.
+ENVIRONMENT = re.compile(r"`[A-Z][A-Z0-9_]*=[^`\s]*`")
 
 
 def checked_text(markdown: str) -> str:
@@ -38,7 +41,7 @@ def checked_text(markdown: str) -> str:
     text = STANDALONE.sub("", text)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r"^\d+\. ", "", text, flags=re.M)  # numbered lists
-    return VERSIONS.sub("", text)
+    return ENVIRONMENT.sub("", VERSIONS.sub("", text))
 
 
 def stale_values(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
