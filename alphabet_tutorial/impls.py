@@ -50,7 +50,7 @@ IMPLS = {
             "alphabet_tutorial.lowlevel",
             "LowLevelLSTM",
             "lowlevel.py",
-            ("init", "cell", "model", "adam", "train", "logging"),
+            ("init", "cell", "model", "adam", "step", "loop", "run", "logging"),
         ),
         Impl(
             "keras",

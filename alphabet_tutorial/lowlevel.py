@@ -159,16 +159,15 @@ class Adam(tf.Module):
 # --8<-- [end:adam]
 
 
-# --8<-- [start:train]
+# --8<-- [start:step]
 def make_train_step(model: LowLevelLSTM, optimizer: Adam):
-    """A compiled step: forward, cross-entropy, gradients, Adam update."""
-    spec = (
-        tf.TensorSpec((None, model.config.window, NUM_LETTERS), tf.float32),  # windows
-        tf.TensorSpec((None, NUM_LETTERS), tf.float32),
-    )  # one-hot next letters
+    """The training step for `model`: forward pass, loss, gradients, Adam update, compiled."""
+    spec = (  # what the step takes: a batch of windows and their one-hot next letters
+        tf.TensorSpec((None, model.config.window, NUM_LETTERS), tf.float32),  # (batch, window, 26)
+        tf.TensorSpec((None, NUM_LETTERS), tf.float32),  # (batch, 26)
+    )
 
-    # --8<-- [start:step]
-    @tf.function(input_signature=spec)
+    @tf.function(input_signature=spec)  # traced once, for batches of any size
     def train_step(inputs, targets):
         with tf.GradientTape() as tape:
             logits = model.logits(inputs)  # (batch, 26)
@@ -184,11 +183,14 @@ def make_train_step(model: LowLevelLSTM, optimizer: Adam):
             hits = tf.equal(tf.argmax(logits, 1), tf.argmax(targets, 1))  # (batch,)
             accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))
         return loss, accuracy
-        # --8<-- [end:step]
 
     return train_step
 
 
+# --8<-- [end:step]
+
+
+# --8<-- [start:run]
 def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=False):
     """Train a LowLevelLSTM; returns (model, History). Logs to `logdir`/train if given;
     with `stop_at_100`, stops after the first epoch that gets every window right."""
@@ -205,14 +207,17 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
     return model, history
 
 
+# --8<-- [end:run]
+
+
+# --8<-- [start:loop]
 def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_100=False):
     """The epochs: shuffled batches through `train_step`, then every window scored."""
-    check_model_fits(model, config)
+    check_model_fits(model, config)  # ValueError unless built for this window and units
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)
     history = History("lowlevel")
-    # --8<-- [start:loop]
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
         order = shuffle.permutation(len(inputs))
@@ -225,7 +230,6 @@ def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_1
         seconds = time.perf_counter() - started
         eval_accuracy = accuracy(model(eval_inputs), eval_targets)  # on every window
         history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
-        # --8<-- [end:loop]
         if writer is not None:
             log_epoch(writer, model, history, epoch)
         if progress is not None:
@@ -235,7 +239,7 @@ def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_1
     return history
 
 
-# --8<-- [end:train]
+# --8<-- [end:loop]
 
 
 # --8<-- [start:logging]

@@ -575,6 +575,36 @@ def test_theme_widgets_respond(session: Session, tour: dict[str, Visit], base_ur
     session.assert_clean_since(mark, "using the tabs, the palette toggle and search")
 
 
+# What Material's copy button copies: the code's text while the block is marked
+# data-md-copying (its stylesheet and ours hide what a copy leaves out).
+COPIED_JS = """
+code => {
+  code.setAttribute("data-md-copying", "");
+  const text = code.innerText;
+  code.removeAttribute("data-md-copying");
+  return text.trimEnd();
+}
+"""
+
+
+def test_copies_leave_out_prompts_and_equations_keep_their_columns(session: Session, base_url):
+    """The copy button copies a shell command without its `$ ` prompt. The equations'
+    columns keep their alignment in Chromium, which ignores MathML's `columnalign`."""
+    page = session.page
+    mark = session.mark()
+    session.goto(base_url)
+    commands = page.locator(".language-console code").evaluate_all(f"all => all.map({COPIED_JS})")
+    assert commands and all(command.startswith("python -m pip ") for command in commands[:1])
+    assert not [command for command in commands if "$ " in command], commands
+    session.goto(urljoin(base_url, "recap/"))
+    cells = page.locator("div.equation mtd[columnalign]")
+    aligned = cells.evaluate_all(
+        "all => all.map(c => [c.getAttribute('columnalign'), getComputedStyle(c).textAlign])"
+    )
+    assert aligned and all(wanted == shown for wanted, shown in aligned), aligned
+    session.assert_clean_since(mark, "reading a copy and the equations")
+
+
 def test_pages_fit_a_phone_width_viewport(tour: dict[str, Visit]):
     problems = [
         f"{url}: content {visit.phone['scroll_width']}px wide in a {visit.phone['width']}px "

@@ -16,9 +16,8 @@ import functools
 import inspect
 import re
 
-import latex2mathml.converter
-
 from alphabet_site.gpu_figures import gpu_facts
+from alphabet_site.maths import to_mathml
 
 PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\$\$\n(?P<tex>.*?)\n[ \t]*\$\$[ \t]*$", re.S | re.M)
@@ -117,13 +116,13 @@ def mathml(markdown: str) -> str:
     """LaTeX to MathML, rendered here rather than by a script in the browser."""
 
     def block(match: re.Match) -> str:
-        html = latex2mathml.converter.convert(match["tex"].strip(), display="block")
+        html = to_mathml(match["tex"].strip(), display=True)
         return f'{match["indent"]}<div class="equation">{html}</div>'
 
     def inline(match: re.Match) -> str:
         # Markdown counts <math> as a block-level tag: at the start of a source line it
         # would end the paragraph. Inside a <span> it stays in the sentence.
-        return f'<span class="math">{latex2mathml.converter.convert(match["tex"].strip())}</span>'
+        return f'<span class="math">{to_mathml(match["tex"].strip())}</span>'
 
     return MATH_INLINE.sub(inline, MATH_BLOCK.sub(block, markdown))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 
-import latex2mathml.converter
+from alphabet_site.maths import to_mathml
 
 MATHJAX = re.compile(
     r"<!-- Load mathjax -->\s*<script src=\"[^\"]*\">\s*</script>"
@@ -31,11 +31,11 @@ def mathml(prose: str) -> str:
 
     def displayed(match: re.Match) -> str:
         tex = html.unescape(match["tex"]).strip()
-        return f'<div class="equation">{latex2mathml.converter.convert(tex, display="block")}</div>'
+        return f'<div class="equation">{to_mathml(tex, display=True)}</div>'
 
     def inline(match: re.Match) -> str:
         tex = html.unescape(match["tex"]).strip()
-        return f'<span class="math">{latex2mathml.converter.convert(tex)}</span>'
+        return f'<span class="math">{to_mathml(tex)}</span>'
 
     return INLINE.sub(inline, DISPLAYED.sub(displayed, prose))
 
