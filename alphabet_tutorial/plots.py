@@ -15,49 +15,70 @@ COLOURS = ("#e65100", "#1565c0", "#2e7d32", "#6a1b9a")
 
 
 def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260) -> SVG:
-    """One line per named series over the epochs, on shared axes from 0 to the maximum."""
+    """One line per named series over the epochs, a marker on each epoch's value, on shared
+    axes from 0 to the maximum; the epochs are ticked and numbered from 1."""
     if not series or not all(series.values()):
         raise ValueError("curves_svg needs at least one non-empty series")
-    left, right, top, bottom = 48, 150, 28, 36
+    left, right, top, bottom = 48, 150, 28, 44
     epochs = max(len(values) for values in series.values())
     peak = max(max(values) for values in series.values()) or 1.0
     plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h  # the y of the epoch axis
 
-    def x(epoch: int) -> float:
+    def x(epoch: int) -> float:  # epoch counted from 0
         return left + plot_w * (epoch / max(epochs - 1, 1))
 
     def y(value: float) -> float:
         return top + plot_h * (1 - value / peak)
+
+    def text(x_at, y_at, anchor, label, size=12) -> str:
+        return (
+            f'<text x="{x_at:.1f}" y="{y_at:.1f}" text-anchor="{anchor}" font-size="{size}" '
+            f'fill="currentColor">{label}</text>'
+        )
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}" class="training-curve">',
         f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="currentColor"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="currentColor"/>',
-        f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" '
-        f'font-size="13" fill="currentColor">epoch (1 to {epochs})</text>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="12" '
-        f'fill="currentColor">{peak:.2f}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="12" '
-        'fill="currentColor">0</text>',
+        f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="currentColor"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="currentColor"/>',
+        text(left + plot_w / 2, height - 6, "middle", "epoch", size=13),
     ]
+    every = -(-epochs // 15)  # a number on every epoch, or every second... when there are many
+    for epoch in range(epochs):
+        parts.append(
+            f'<line x1="{x(epoch):.1f}" y1="{base}" x2="{x(epoch):.1f}" y2="{base + 4}" '
+            'stroke="currentColor"/>'
+        )
+        if epoch % every == 0:
+            parts.append(text(x(epoch), base + 17, "middle", epoch + 1))
+    for value in (0.0, peak / 2, peak):
+        parts.append(
+            f'<line x1="{left - 4}" y1="{y(value):.1f}" x2="{left}" y2="{y(value):.1f}" '
+            'stroke="currentColor"/>'
+        )
+        parts.append(text(left - 6, y(value) + 4, "end", f"{value:.2f}" if value else "0"))
     for number, (name, values) in enumerate(series.items()):
         colour = COLOURS[number % len(COLOURS)]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        points = [(x(i), y(v)) for i, v in enumerate(values)]
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
         )
+        parts += [marker(px, py, colour) for px, py in points]
         label_y = top + 16 + 20 * number
         parts.append(
             f'<line x1="{left + plot_w + 12}" y1="{label_y - 4}" x2="{left + plot_w + 32}" '
             f'y2="{label_y - 4}" stroke="{colour}" stroke-width="2.5"/>'
         )
-        parts.append(
-            f'<text x="{left + plot_w + 38}" y="{label_y}" font-size="13" '
-            f'fill="currentColor">{escape(name)}</text>'
-        )
+        parts.append(marker(left + plot_w + 22, label_y - 4, colour))
+        parts.append(text(left + plot_w + 38, label_y, "start", escape(name), size=13))
     parts.append("</svg>")
     return SVG("".join(parts))
+
+
+def marker(x_at: float, y_at: float, colour: str) -> str:
+    """A dot on one epoch's value."""
+    return f'<circle cx="{x_at:.1f}" cy="{y_at:.1f}" r="3.5" fill="{colour}"/>'

@@ -3,6 +3,8 @@ never Markdown display data (Colab does not render it), and still print as their
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
@@ -46,6 +48,19 @@ def test_a_curve_displays_as_an_svg_image_named_by_its_title():
     assert set(bundle) == {"text/plain", "image/svg+xml"}
     assert bundle["image/svg+xml"] == str(figure)
     assert bundle["text/plain"] == "<SVG image: Loss & accuracy>"
+
+
+def epoch_numbers(figure: str) -> list[str]:
+    """The numbers under the epoch axis, left to right."""
+    return re.findall(r'text-anchor="middle" font-size="12" fill="currentColor">(\d+)<', figure)
+
+
+def test_a_curve_numbers_its_epochs_from_1_and_marks_each_value():
+    figure = curves_svg({"loss": [3.0, 2.0, 1.0], "val_loss": [2.5, 1.5]}, "Loss")
+    assert epoch_numbers(figure) == ["1", "2", "3"]
+    assert figure.count("<circle") == 3 + 2 + 2  # one per value, one in each legend entry
+    many = curves_svg({"loss": [1.0] * 40}, "Loss")
+    assert epoch_numbers(many) == [str(epoch) for epoch in range(1, 41, 3)]  # every third of 40
 
 
 def test_a_row_that_does_not_fit_the_header_is_refused():
