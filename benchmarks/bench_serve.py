@@ -227,16 +227,20 @@ def measure(serve: Serve, args) -> None:
           f"{chapter_notes(serve)}", flush=True)  # fmt: skip
 
     index = docs / "index.md"
-    sentence = next(s for s in index.read_text().splitlines() if re.match(r"[A-Z][a-z]+ ", s))
-    previous, walls, cpus = sentence.split()[0], [], []
+    lines = index.read_text().splitlines()
+    sentence = next((line for line in lines if re.match(r"[A-Z][a-z]+ ", line)), None)
+    if sentence is None:
+        raise RuntimeError("docs/index.md has no line of prose that starts with a word")
+    rest, walls, cpus = sentence[len(sentence.split()[0]) :], [], []
     for n in range(args.prose):
-        word = f"Benchword{n}x{tag}"  # replaces the sentence's first word (the last edit's)
+        word = f"Benchword{n}x{tag}"  # the sentence's first word, replaced (the whole line)
+        edited = word + rest
         wall, cpu = timed(
             serve,
-            lambda old=previous, new=word: replace(index, old, new),
+            lambda old=sentence, new=edited: replace(index, old, new),
             lambda word=word: serve.wait_for(word),
         )
-        previous = word
+        sentence = edited
         walls.append(wall)
         cpus.append(cpu)
         print("  " + figure(f"prose edit {n + 1} of docs/index.md", wall, cpu), flush=True)
@@ -278,7 +282,10 @@ def main(argv=None) -> int:
     checkout = args.checkout.resolve()
     root = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     serve = None
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the cleanup below still runs
+    # The cleanup below runs on Ctrl-C and SIGTERM, even when started where SIGINT is
+    # ignored (a background job), which `make serve` would otherwise inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         copy = root / "repo"
         copy_checkout(checkout, copy)
@@ -298,6 +305,8 @@ def main(argv=None) -> int:
     except RuntimeError as error:  # the server failed or never showed an edit: one line
         print(f"bench_serve.py: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: the server stopped below, no traceback
+        return 130
     finally:
         if serve is not None:
             left = serve.stop()

@@ -53,7 +53,7 @@ def test_seed_needs_a_cache(tmp_path):
     assert done.stderr == f"bench_serve.py: error: --seed: {cache} holds no entry\n"
 
 
-@pytest.mark.slow  # a real `make serve` of a one-page site: about 15 s
+@pytest.mark.slow  # a real `make serve` of a one-page site: 3 s, more on a busy machine
 def test_times_prose_edits_of_a_copy_and_leaves_nothing(tmp_path):
     """The benchmark run end to end on a checkout of one page that runs no code: it edits
     its copy, never the checkout, sees each edit served, and stops the server cleanly."""
@@ -71,7 +71,16 @@ def test_times_prose_edits_of_a_copy_and_leaves_nothing(tmp_path):
     subprocess.run(["git", "-C", str(checkout), "add", "."], check=True)
     temporary.mkdir()
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--checkout", str(checkout), "--prose", "2"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--checkout",
+            str(checkout),
+            "--prose",
+            "2",
+            "--timeout",
+            "60",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "TMPDIR": str(temporary)},
