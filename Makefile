@@ -27,7 +27,7 @@ FAST := not (site or browser or screenshots or slow)
 AUDIT_TOOLS := tooling/audit
 LIGHTHOUSE := $(AUDIT_TOOLS)/node_modules/lighthouse/cli/index.js
 
-.PHONY: help docs serve test test-snippets test-suite test-fast lint screenshots bench dist constraints clean audit
+.PHONY: help docs serve test test-snippets test-suite test-fast lint screenshots bench bench-serve dist constraints clean audit
 
 help:  ## this list: each target and what it does
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -98,6 +98,11 @@ bench: $(STAMP)  ## print benchmark figures: both implementations (JSON), every 
 	$(BIN)/python benchmarks/bench_distribute.py
 	if command -v nvidia-smi >/dev/null; then $(BIN)/python benchmarks/bench_gpu.py; \
 	  else echo "bench: no nvidia-smi, so no GPU figures (benchmarks/bench_gpu.py)"; fi
+
+# Flags of bench_serve.py: e.g. BENCH_SERVE_FLAGS="--seed --prose 5 --code --package".
+BENCH_SERVE_FLAGS ?=
+bench-serve: $(STAMP)  ## time make serve in a copy of the checkout: first build, edits to preview
+	$(BIN)/python benchmarks/bench_serve.py $(BENCH_SERVE_FLAGS)
 
 dist: $(STAMP)  ## the release files: wheel and sdist in dist/ (the site publishes them)
 	$(BIN)/python -m build --no-isolation --outdir dist .
