@@ -15,9 +15,11 @@ code, its output and the answer after it, until the reader opens it, as the page
 it. What the page alone shows (the live widget, the tabs, its folded listings) the
 notebook's prose says as the notebook shows it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
-flat Markdown into cells, a cell per heading. Before the chapter's cells come a title and
-the cell that installs the companion package where it is missing or another version
-(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
+flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
+which the page shows above it, is a caption above its fence. Before the chapter's cells
+come a title, a line saying what the next cell does, and that cell, folded under its
+title in Colab and JupyterLab: it installs the companion package where it is missing or
+another version (Colab, an older install) and quiets TensorFlow (install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
@@ -51,7 +53,7 @@ from mkdocs.structure.files import File
 from alphabet_site.fences import parse
 from alphabet_site.hooks.facts import MATH_INLINE, facts, render
 from alphabet_site.hooks.tensorboard_figures import FIGURE, figure
-from alphabet_site.install_cell import install_cell
+from alphabet_site.install_cell import INTRO, METADATA, install_cell
 
 if TYPE_CHECKING:
     from alphabet_site.hooks.execute import Output
@@ -63,6 +65,7 @@ ADMONITION = re.compile(
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)(?:\{[^}]*\})?")  # attr list too
 LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+LISTING_TITLE = re.compile(r'\btitle="(?P<title>[^"]+)"')  # ```py title="a/file.py"
 # Markers of what only the page shows, and the line the notebook shows in their place and
 # in place of the paragraph before them, which introduces it on the page ({url}: the
 # chapter page's section that shows it).
@@ -170,9 +173,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
-        f"*This notebook is [the chapter online]({page_url}) of the tutorial "
-        f"“{config['site_name']}”, with the outputs it printed when the page was made. "
-        "Run the cells in order.*"
+        f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
+        f"tutorial “{config['site_name']}”. It is saved with its outputs; run the cells "
+        "in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
     chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
@@ -180,7 +183,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
-        nbformat.v4.new_code_cell(install_cell(config)),
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(install_cell(config), metadata=METADATA),
     ]
     for cell in chapter.cells:  # a heading starts a cell (the unit Jupyter folds)
         heading = cell.source.startswith("#") or cells[-1].metadata.get("solution")
@@ -276,7 +280,9 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             continue
         if fence is not None:
             info = line.strip().lstrip("`~").split()
-            shown = ["```" + ("py" if info[:1] == ["python"] else "".join(info[:1]))]
+            caption = LISTING_TITLE.search(line)  # the page shows it above the listing
+            shown = [f"**`{caption['title']}`**"] if caption else []
+            shown += ["```" + ("py" if info[:1] == ["python"] else "".join(info[:1]))]
             shown += [*fence.code.rstrip("\n").splitlines(), "```"]
             out += ["> " + s if quote is not None else s for s in shown]
             number = fence.end + 1
