@@ -41,6 +41,7 @@ from alphabet_site.hooks.notebooks import (
     COLLAPSED,
     NOTEBOOK_ONLY,
     SOLUTION,
+    is_solution,
     notebook_name,
     page_path,
 )
@@ -378,7 +379,7 @@ def test_the_keras_notebook_shows_the_tensorboard_screenshots(built_site):
 
 
 def solution_code(chapter: str) -> list[str]:
-    """The code of each runnable fence inside a solution (a collapsed example admonition)."""
+    """The code of each runnable fence inside a solution (`??? example "Solution"`)."""
     lines, inside, found = chapter.splitlines(), None, []
     fences = {fence.start: fence for fence in parse(chapter)}
     for number, line in enumerate(lines):
@@ -386,7 +387,7 @@ def solution_code(chapter: str) -> list[str]:
         if inside is not None and line.strip() and indent <= inside:
             inside = None
         admonition = ADMONITION.match(line)
-        if admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+        if admonition and is_solution(admonition):
             inside = indent
         fence = fences.get(number)
         if inside is not None and fence is not None and fence.runnable:

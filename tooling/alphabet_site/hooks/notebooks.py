@@ -93,7 +93,8 @@ PAGE_ONLY = (
 # below it: JupyterLab, Notebook 7 and Colab fold a heading's section (every cell up to
 # the next heading of its level or higher: code, outputs, answer) until it is opened.
 EXERCISE = re.compile(r"^\*\*(?P<title>\d+\.\s[^*]*?)\.?\*\*\s+(?P<question>.*)$")
-SOLUTION = "example"  # the kind of admonition a solution is
+SOLUTION = "example"  # the kind of admonition a solution is, with the title "Solution"
+# (another collapsed example, such as a folded listing, is quoted like any admonition)
 # A chapter's closing line ("Next: [a chapter](...)") is a section of its own, where the
 # last solution before it ends.
 NEXT = re.compile(r"^Next: (?P<where>.*)$")
@@ -322,7 +323,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             closing = False
         if tab:
             line = f"**{tab['title']}**"
-        elif admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+        elif admonition and is_solution(admonition):
             solution = len(admonition["indent"])
             title = f"Solution to exercise {exercise}" if exercise else admonition["title"]
             heading = "#" * (level + 1 + bool(exercise)) + f" {title or 'Solution'}"
@@ -341,6 +342,15 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     for page_only, in_notebook in PAGE_ONLY:
         text = re.sub(page_only, in_notebook, text)
     return text
+
+
+def is_solution(admonition: re.Match) -> bool:
+    """`??? example "Solution"`: an exercise's solution, collapsed on the page."""
+    return (admonition["mark"], admonition["kind"], admonition["title"]) == (
+        "???",
+        SOLUTION,
+        "Solution",
+    )
 
 
 def drop_paragraph(out: list[str]) -> None:
