@@ -85,6 +85,7 @@ PAGE_ONLY = (
         r"The longer listings are folded;\s+open them when you want the details\.",
         "The longer listings are set apart as quotes: read them when you want the details.",
     ),
+    (r"\b([Tt])he folded\s+block\b", r"\1he next cell"),  # a collapsed example, quoted
     (r"\bon this page\b", "in this chapter"),
     (r"\b([Tt])his page\b", r"\1his chapter"),
 )
