@@ -127,7 +127,7 @@ def install(package: str, built: tuple[str, str | None]) -> None:
 
 
 def setup_notebook(package: str | None = None, built: tuple[str, str | None] | None = None) -> None:
-    """The notebooks' first cell calls this once the package is installed: where `package`
+    """The notebooks' install cell calls this once the package is installed: where `package`
     and `built` are given, the version the notebook was built with replaces another one
     (`install`). Then `setup()` for a notebook kernel: TensorFlow imported at once with the
     QUIET settings (unless set) and stderr silenced (Jupyter would show the CUDA probe's

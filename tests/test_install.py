@@ -267,7 +267,7 @@ def test_the_install_cell_reads_at_a_glance():
     assert len(cell.splitlines()) <= 15
     long = [line.strip() for line in cell.splitlines() if len(line) > 100]
     assert long == [
-        f"PACKAGE = {json.dumps(requirement(MKDOCS))}",
+        f"PACKAGE = {json.dumps(requirement(MKDOCS))}  # the version this notebook was built with",
         f'" or `pip install {wheel_url(MKDOCS)}`"',
     ]
     assert "class " not in cell and "def " not in cell and "lambda" not in cell

@@ -41,14 +41,17 @@ from alphabet_site.hooks.notebooks import (
     COLLAPSED,
     NOTEBOOK_ONLY,
     SOLUTION,
+    is_solution,
     notebook_name,
     page_path,
 )
+from alphabet_site.install_cell import INTRO, TITLE, install_cell
 from alphabet_site.terminal import shown as displayed
 
 pytestmark = [pytest.mark.site, pytest.mark.timeout(600)]  # every notebook run in a kernel
 REPO = Path(__file__).resolve().parent.parent
-SITE_URL = yaml.safe_load((REPO / "mkdocs.yml").read_text())["site_url"]
+MKDOCS = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+SITE_URL = MKDOCS["site_url"]
 
 
 # One notebook per chapter with code to run.
@@ -306,7 +309,30 @@ def test_a_notebook_opens_with_its_title_and_a_link_to_its_chapter(built_site, n
     title, intro = published(built_site, name).cells[0].source.split("\n\n")
     chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
     assert title == next(line for line in chapter.splitlines() if line.startswith("# "))
-    assert f"[the chapter online]({SITE_URL}{page_path(chapter_of(name) + '.md')})" in intro
+    assert intro.startswith("*This notebook is the runnable version of [this chapter]")
+    assert f"[this chapter]({SITE_URL}{page_path(chapter_of(name) + '.md')})" in intro
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_install_cell_is_said_and_folded_under_its_title(built_site, name):
+    """A line every medium shows says what the install cell does; the cell itself is a
+    Colab form (its `#@title` shown, its code hidden) and source_hidden in JupyterLab."""
+    _, said, cell, *_ = published(built_site, name).cells
+    assert (said.cell_type, said.source) == ("markdown", INTRO)
+    assert cell.cell_type == "code" and cell.source.startswith(f"#@title {TITLE}\n")
+    assert len(cell.source.splitlines()) == len(install_cell(MKDOCS).splitlines())
+    assert cell.metadata["cellView"] == "form"
+    assert cell.metadata["jupyter"] == {"source_hidden": True}
+
+
+def test_a_listing_keeps_its_file_title_in_the_notebook(built_site):
+    """The page shows `alphabet_tutorial/config.py` above the listing: so does the notebook."""
+    cells = published(built_site, "recap").cells
+    markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    titles = re.findall(r'^\s*```py title="([^"]+)"', (REPO / "docs/recap.md").read_text(), re.M)
+    assert "alphabet_tutorial/config.py" in titles
+    for title in titles:
+        assert re.search(rf"^(> )?\*\*`{re.escape(title)}`\*\*\n(> )?```py$", markdown, re.M)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -353,7 +379,7 @@ def test_the_keras_notebook_shows_the_tensorboard_screenshots(built_site):
 
 
 def solution_code(chapter: str) -> list[str]:
-    """The code of each runnable fence inside a solution (a collapsed example admonition)."""
+    """The code of each runnable fence inside a solution (`??? example "Solution"`)."""
     lines, inside, found = chapter.splitlines(), None, []
     fences = {fence.start: fence for fence in parse(chapter)}
     for number, line in enumerate(lines):
@@ -361,7 +387,7 @@ def solution_code(chapter: str) -> list[str]:
         if inside is not None and line.strip() and indent <= inside:
             inside = None
         admonition = ADMONITION.match(line)
-        if admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+        if admonition and is_solution(admonition):
             inside = indent
         fence = fences.get(number)
         if inside is not None and fence is not None and fence.runnable:
@@ -437,7 +463,9 @@ def test_a_downloaded_notebook_has_no_relative_link(built_site, name):
 
 
 # What only the page shows, said in a notebook: its tabs, a box or listing it folds.
-PAGE_TALK = re.compile(r"\btabs?\b|\bthis page\b|\bthe box below\b|\bfolded;", re.I)
+PAGE_TALK = re.compile(
+    r"\btabs?\b|\bthis page\b|\bthe box below\b|\bfolded(;|\s+(block|listing))", re.I
+)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -1,9 +1,10 @@
 """The first cell of every chapter notebook: install the companion package as this site
 was built, or stop the notebook with one line that says what to do.
 
-`install_cell(config)` returns the cell's source; `config` is MkDocs' config (or
-mkdocs.yml as a dict). `extra.colab.install` names what pip installs, with placeholders
-filled at build time:
+`install_cell(config)` returns the cell's source (`METADATA` folds it under its title in
+Colab and JupyterLab; `INTRO`, the Markdown cell before it, says what it does); `config`
+is MkDocs' config (or mkdocs.yml as a dict). `extra.colab.install` names what pip
+installs, with placeholders filled at build time:
 
 - `{commit}`: the built commit (`git rev-parse HEAD`; where git fails, the build fails),
   or the release tag `v{version}` where the site is built outside a git checkout;
@@ -34,21 +35,33 @@ from mkdocs.exceptions import PluginError
 REPO = Path(__file__).resolve().parents[2]
 
 # The cell, as a reader sees it (in a notebook, its lines need not fit our line length).
+# Colab shows a form cell (`#@title`, `cellView: form`) as its title, the code hidden;
+# JupyterLab hides the code of a `source_hidden` cell. Both show what the cell prints.
+TITLE = "Install the companion package"
 CELL = """\
-# The tutorial's companion package, pinned to the commit this notebook was built from.
+#@title {title}
 import importlib.util, subprocess, sys
-from IPython.core.error import UsageError  # shown as one line; "Run all" stops there
-PACKAGE = {package}
+from IPython.core.error import UsageError
+PACKAGE = {package}  # the version this notebook was built with
 if importlib.util.find_spec("alphabet_tutorial") is None:  # pip only where it is missing
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", PACKAGE],
                          capture_output=True, text=True)
-    if pip.returncode:
+    if pip.returncode:  # say why in one line, and stop here
         why = (pip.stderr.strip() or "pip failed").splitlines()[-1]
         raise UsageError(f"Could not install the companion package ({{why}}): run "
                          f"`pip install '{{PACKAGE}}'`{or_wheel}"
                          ", restart the kernel and run again.")
-from alphabet_tutorial import env  # below: the built version replaces another; quiet TF
+from alphabet_tutorial import env  # where another version is installed, use this one
 env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
+# The Markdown cell before it, which every medium shows.
+INTRO = (
+    "First, run the next cell: it installs `alphabet_tutorial`, the tutorial's companion "
+    "package, pinned to the version this notebook was built with, and keeps TensorFlow's "
+    "start-up messages quiet. If pip cannot install it, the cell stops with one line that "
+    "says what to run instead."
+)
+# The install cell's metadata: folded as described above.
+METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
 
 
 def version() -> str:
@@ -91,6 +104,7 @@ def requirement(config) -> str:
 def install_cell(config) -> str:
     package, wheel = requirement(config), wheel_url(config)
     return CELL.format(
+        title=TITLE,
         package=json.dumps(package),
         version=json.dumps(version()),
         commit=json.dumps(commit()).replace("null", "None"),

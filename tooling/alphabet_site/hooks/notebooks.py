@@ -15,9 +15,11 @@ code, its output and the answer after it, until the reader opens it, as the page
 it. What the page alone shows (the live widget, the tabs, its folded listings) the
 notebook's prose says as the notebook shows it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
-flat Markdown into cells, a cell per heading. Before the chapter's cells come a title and
-the cell that installs the companion package where it is missing or another version
-(Colab, an older install) and quiets TensorFlow (hooks/install_cell.py).
+flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
+which the page shows above it, is a caption above its fence. Before the chapter's cells
+come a title, a line saying what the next cell does, and that cell, folded under its
+title in Colab and JupyterLab: it installs the companion package where it is missing or
+another version (Colab, an older install) and quiets TensorFlow (install_cell.py).
 
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
@@ -53,7 +55,7 @@ from mkdocs.structure.files import File
 from alphabet_site.fences import parse
 from alphabet_site.hooks.facts import MATH_INLINE, facts, render
 from alphabet_site.hooks.tensorboard_figures import FIGURE, figure
-from alphabet_site.install_cell import install_cell
+from alphabet_site.install_cell import INTRO, METADATA, install_cell
 
 if TYPE_CHECKING:
     from alphabet_site.hooks.execute import Output
@@ -65,6 +67,7 @@ ADMONITION = re.compile(
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)]+)\)(?:\{[^}]*\})?")  # attr list too
 LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)\)")
 COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+LISTING_TITLE = re.compile(r'\btitle="(?P<title>[^"]+)"')  # ```py title="a/file.py"
 # Markers of what only the page shows, and the line the notebook shows in their place and
 # in place of the paragraph before them, which introduces it on the page ({url}: the
 # chapter page's section that shows it).
@@ -84,6 +87,7 @@ PAGE_ONLY = (
         r"The longer listings are folded;\s+open them when you want the details\.",
         "The longer listings are set apart as quotes: read them when you want the details.",
     ),
+    (r"\b([Tt])he folded\s+block\b", r"\1he next cell"),  # a collapsed example, quoted
     (r"\bon this page\b", "in this chapter"),
     (r"\b([Tt])his page\b", r"\1his chapter"),
 )
@@ -92,7 +96,8 @@ PAGE_ONLY = (
 # below it: JupyterLab, Notebook 7 and Colab fold a heading's section (every cell up to
 # the next heading of its level or higher: code, outputs, answer) until it is opened.
 EXERCISE = re.compile(r"^\*\*(?P<title>\d+\.\s[^*]*?)\.?\*\*\s+(?P<question>.*)$")
-SOLUTION = "example"  # the kind of admonition a solution is
+SOLUTION = "example"  # the kind of admonition a solution is, with the title "Solution"
+# (another collapsed example, such as a folded listing, is quoted like any admonition)
 # A chapter's closing line ("Next: [a chapter](...)") is a section of its own, where the
 # last solution before it ends.
 NEXT = re.compile(r"^Next: (?P<where>.*)$")
@@ -218,9 +223,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
-        f"*This notebook is [the chapter online]({page_url}) of the tutorial "
-        f"“{config['site_name']}”, with the outputs it printed when the page was made. "
-        "Run the cells in order.*"
+        f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
+        f"tutorial “{config['site_name']}”. It is saved with its outputs; run the cells "
+        "in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
     chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
@@ -228,7 +233,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
     cells = [
         nbformat.v4.new_markdown_cell(intro),
-        nbformat.v4.new_code_cell(install_cell(config)),
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(install_cell(config), metadata=METADATA),
     ]
     for cell in chapter.cells:  # a heading starts a cell (the unit Jupyter folds)
         heading = cell.source.startswith("#") or cells[-1].metadata.get("solution")
@@ -324,7 +330,9 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             continue
         if fence is not None:
             info = line.strip().lstrip("`~").split()
-            shown = ["```" + ("py" if info[:1] == ["python"] else "".join(info[:1]))]
+            caption = LISTING_TITLE.search(line)  # the page shows it above the listing
+            shown = [f"**`{caption['title']}`**"] if caption else []
+            shown += ["```" + ("py" if info[:1] == ["python"] else "".join(info[:1]))]
             shown += [*fence.code.rstrip("\n").splitlines(), "```"]
             out += ["> " + s if quote is not None else s for s in shown]
             number = fence.end + 1
@@ -364,7 +372,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             closing = False
         if tab:
             line = f"**{tab['title']}**"
-        elif admonition and admonition["mark"] == "???" and admonition["kind"] == SOLUTION:
+        elif admonition and is_solution(admonition):
             solution = len(admonition["indent"])
             title = f"Solution to exercise {exercise}" if exercise else admonition["title"]
             heading = "#" * (level + 1 + bool(exercise)) + f" {title or 'Solution'}"
@@ -383,6 +391,15 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     for page_only, in_notebook in PAGE_ONLY:
         text = re.sub(page_only, in_notebook, text)
     return text
+
+
+def is_solution(admonition: re.Match) -> bool:
+    """`??? example "Solution"`: an exercise's solution, collapsed on the page."""
+    return (admonition["mark"], admonition["kind"], admonition["title"]) == (
+        "???",
+        SOLUTION,
+        "Solution",
+    )
 
 
 def drop_paragraph(out: list[str]) -> None:
