@@ -276,7 +276,7 @@ def test_a_tampered_weights_file_is_named_in_the_widget_at_once(context, text, m
         else:
             route.fulfill(path=WIDGET / name)
 
-    form = widget_hook.FORM
+    form = widget_hook.form(None)
     html = f'<!doctype html><html lang="en"><title>w</title>{form}<script src="widget/loader.js">'
     page.route(f"{ORIGIN}/widget/*", serve)
     page.route(f"{ORIGIN}/", lambda route: route.fulfill(body=html + "</script>"))
@@ -381,7 +381,7 @@ def test_widget_loads_in_view_and_answers_d_after_abc(context, built_site, site_
     assert top.text_content() == "d"
     assert status.text_content().startswith("Most likely after abc: d (")
     source = page.locator(".next-letter__source").text_content()
-    assert "the Keras model trained when this site was built" in source
+    assert "the Keras model trained in this tutorial" in source
 
     # Screen readers get the chart as a list: each letter with its probability.
     chart = page.locator(".next-letter__chart").aria_snapshot().splitlines()
