@@ -94,6 +94,10 @@ def test_the_build_writes_the_weights_of_the_model_trained_above_the_widget(
     teaser = "Try it:\n\n<!-- next-letter-widget -->\n"  # shows the widget, trains nothing
     shown = widget_hook.on_page_markdown(teaser, page(teaser, []), {}, None)
     assert '<input id="next-letter-input"' in shown and "data-next-letter" in shown
+    assert "data-top" not in shown  # the whole chart
+    top = "<!-- next-letter-widget: top 5 -->\n"
+    shown = widget_hook.on_page_markdown(top, page(top, []), {}, None)
+    assert 'data-next-letter data-top="5"' in shown and "next-letter-widget" not in shown
     with pytest.raises(PluginError, match="no page trained a model"):
         widget_hook.on_post_build({"site_dir": str(tmp_path)})
     assert not (tmp_path / "widget").exists()
@@ -366,6 +370,7 @@ def test_widget_loads_in_view_and_answers_d_after_abc(context, built_site, site_
     top.wait_for()
     assert sorted(set(requested) & set(LAZY)) == sorted(LAZY)
     assert box.input_value() == "abc" and top.text_content() == "d"
+    assert page.locator(".next-letter__chart li").count() == 5  # its top 5 only
 
     # The chapter, reached through Material's instant navigation (no page load).
     page.evaluate("window.sameDocument = true")

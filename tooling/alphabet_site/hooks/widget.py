@@ -25,8 +25,8 @@ from alphabet_site import widget_export as widget
 from alphabet_site.hooks.execute import derived
 
 MARKER = re.compile(
-    r"^<!-- next-letter-widget(?::(?P<trained> the model trained above)"
-    r"| top (?P<top>[1-9]\d*))? -->$",
+    r"^<!-- next-letter-widget(?:: (?:(?P<trained>the model trained above)"
+    r"|top (?P<top>[1-9]\d*)))? -->$",
     re.M,
 )
 ASSET = Path("widget") / "weights.json"
