@@ -69,7 +69,7 @@ def _index_array(indices) -> np.ndarray:
 
 # --8<-- [start:encoding]
 def encode(text: str) -> list[int]:
-    """Letters to indices: "abc" -> [0, 1, 2]. Lower- or upper-case, not mixed."""
+    """Letters to indices: "abc" or "ABC" -> [0, 1, 2]; mixed case ("aBc") is refused."""
     _check_text(text)  # ValueError for anything else
     return [ALPHABET.index(char) for char in text.lower()]
 

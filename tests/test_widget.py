@@ -94,6 +94,10 @@ def test_the_build_writes_the_weights_of_the_model_trained_above_the_widget(
     teaser = "Try it:\n\n<!-- next-letter-widget -->\n"  # shows the widget, trains nothing
     shown = widget_hook.on_page_markdown(teaser, page(teaser, []), {}, None)
     assert '<input id="next-letter-input"' in shown and "data-next-letter" in shown
+    assert "data-top" not in shown  # the whole chart
+    top = "<!-- next-letter-widget: top 5 -->\n"
+    shown = widget_hook.on_page_markdown(top, page(top, []), {}, None)
+    assert 'data-next-letter data-top="5"' in shown and "next-letter-widget" not in shown
     with pytest.raises(PluginError, match="no page trained a model"):
         widget_hook.on_post_build({"site_dir": str(tmp_path)})
     assert not (tmp_path / "widget").exists()
@@ -276,7 +280,7 @@ def test_a_tampered_weights_file_is_named_in_the_widget_at_once(context, text, m
         else:
             route.fulfill(path=WIDGET / name)
 
-    form = widget_hook.FORM
+    form = widget_hook.form(None)
     html = f'<!doctype html><html lang="en"><title>w</title>{form}<script src="widget/loader.js">'
     page.route(f"{ORIGIN}/widget/*", serve)
     page.route(f"{ORIGIN}/", lambda route: route.fulfill(body=html + "</script>"))
@@ -366,6 +370,7 @@ def test_widget_loads_in_view_and_answers_d_after_abc(context, built_site, site_
     top.wait_for()
     assert sorted(set(requested) & set(LAZY)) == sorted(LAZY)
     assert box.input_value() == "abc" and top.text_content() == "d"
+    assert page.locator(".next-letter__chart li").count() == 5  # its top 5 only
 
     # The chapter, reached through Material's instant navigation (no page load).
     page.evaluate("window.sameDocument = true")
@@ -381,7 +386,7 @@ def test_widget_loads_in_view_and_answers_d_after_abc(context, built_site, site_
     assert top.text_content() == "d"
     assert status.text_content().startswith("Most likely after abc: d (")
     source = page.locator(".next-letter__source").text_content()
-    assert "the Keras model trained when this site was built" in source
+    assert "the Keras model trained in this tutorial" in source
 
     # Screen readers get the chart as a list: each letter with its probability.
     chart = page.locator(".next-letter__chart").aria_snapshot().splitlines()

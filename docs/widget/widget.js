@@ -1,5 +1,6 @@
-// The next-letter widget: a text box, and under it the model's 26 probabilities as a
-// sorted bar chart (an ordered list, so screen readers read letters and percentages).
+// The next-letter widget: a text box, and under it the model's 26 probabilities (or the
+// `data-top` most likely ones) as a sorted bar chart (an ordered list, so screen readers
+// read letters and percentages).
 // Bad input gets the message the command line gives (`alphabet-tutorial predict`), in
 // words the Python package writes: see `problem` below; so does a weights.json that is not
 // a model (`invalid`). The loader (loader.js) calls `parse`, then `mount` once the widget
@@ -151,8 +152,9 @@ const NextLetterWidget = (() => {
     const status = root.querySelector(".next-letter__status");
     const chart = root.querySelector(".next-letter__chart");
     root.querySelector(".next-letter__source").textContent =
-      `Weights: the ${asset.title ?? asset.impl} model trained when this site was built ` +
-      `(alphabet-tutorial ${asset.version}, window ${model.window}, ${model.units} units).`;
+      `Weights: the ${asset.title ?? asset.impl} model trained in this tutorial ` +
+      `(window ${model.window}, ${model.units} units).`;
+    const shown = Number(root.dataset.top) || ALPHABET.length;  // rows of the chart
 
     function update() {
       const text = input.value;
@@ -167,7 +169,7 @@ const NextLetterWidget = (() => {
       const [best] = ranked;
       status.textContent = `Most likely after ${text}: ${best.letter} (${percent(best.probability)})` +
         (note ? `. ${note}` : "");
-      chart.replaceChildren(...ranked.map(({ letter, probability }, rank) => {
+      chart.replaceChildren(...ranked.slice(0, shown).map(({ letter, probability }, rank) => {
         const row = element("li", rank === 0 ? "next-letter__top" : "");
         const bar = element("span", "next-letter__bar");
         bar.setAttribute("aria-hidden", "true");

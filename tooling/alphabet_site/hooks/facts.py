@@ -44,6 +44,8 @@ def default_facts() -> dict[str, str]:
 
 
 def computed_facts(config) -> dict[str, str]:
+    from importlib import metadata
+
     import tensorflow as tf
 
     from alphabet_tutorial import lowlevel
@@ -80,6 +82,7 @@ def computed_facts(config) -> dict[str, str]:
         **{name: latex_number(value) for name, value in adam_defaults(Adam).items()},
         "cell_lines": str(code_lines(section(inspect.getsource(lowlevel), "cell"))),
         "repeats": str(REPEATS),
+        "python_min": metadata.metadata("alphabet-tutorial")["Requires-Python"].removeprefix(">="),
         **gpu_facts(),  # recorded once on a GPU machine, not computed here
     }
 

@@ -203,9 +203,8 @@ def notebook_text(source: str, src_uri: str, config, outputs: list[tuple[str, Ou
     build (its source, its flattened Markdown with the snippets it includes, the install
     cell, its outputs) gets the same text again, without jupytext's parsing and nbformat's
     validation of every cell (a tenth of a rebuild)."""
-    flat = flatten(
-        source.splitlines(), config, urljoin(config["site_url"], page_path(src_uri)), src_uri
-    )
+    page_url = urljoin(config["site_url"], page_path(src_uri))
+    flat = flatten(source.splitlines(), config, page_url, src_uri)
     parts = [source, flat, config["site_url"], config["site_name"], install_cell(config)]
     parts += [[code, output.text, output.result] for code, output in outputs]
     key = json.dumps(parts)

@@ -1,9 +1,11 @@
 """The live next-letter widget: its markup where a page asks for it, and this build's weights.
 
 A page asks for the widget with a line `<!-- next-letter-widget -->`; the hook puts the
-form there (a labelled text box, a status line, an empty chart). docs/widget/loader.js,
-loaded on every page, fetches the rest when a widget scrolls into view: the forward pass
-(lstm.js), the widget (widget.js, widget.css) and `widget/weights.json`.
+form there (a labelled text box, a status line, an empty chart); with
+`<!-- next-letter-widget: top 5 -->` the chart shows the 5 most likely letters only.
+docs/widget/loader.js, loaded on every page, fetches the rest when a widget scrolls into
+view: the forward pass (lstm.js), the widget (widget.js, widget.css) and
+`widget/weights.json`.
 
 That JSON is never committed. The line `<!-- next-letter-widget: the model trained above -->`
 also says where its weights come from: the Keras `model` (and its `config`) left by the
@@ -22,19 +24,25 @@ from mkdocs.exceptions import PluginError
 from alphabet_site import widget_export as widget
 from alphabet_site.hooks.execute import derived
 
-MARKER = re.compile(r"^<!-- next-letter-widget(?P<trained>: the model trained above)? -->$", re.M)
+MARKER = re.compile(
+    r"^<!-- next-letter-widget(?:: (?:(?P<trained>the model trained above)"
+    r"|top (?P<top>[1-9]\d*)))? -->$",
+    re.M,
+)
 ASSET = Path("widget") / "weights.json"
 ASSETS: list[dict] = []  # the trained models' assets, in the order of the pages
 FAILED: list[str] = []  # `make serve` only: pages whose code failed before their widget
 
 FORM = """\
-<div class="next-letter" data-next-letter>
+<div class="next-letter" data-next-letter{top}>
 <label for="next-letter-input">Letters for the model to continue</label>
 <input id="next-letter-input" type="text" value="abc" autocomplete="off" autocapitalize="none"
  spellcheck="false" aria-describedby="next-letter-status">
 <p id="next-letter-status" class="next-letter__status" role="status">The model loads when
 this box comes into view.</p>
-<ol class="next-letter__chart" aria-label="Next-letter probabilities, most likely first"></ol>
+<noscript><p>With JavaScript turned off, it cannot load: the chapters show the model's answers
+as printed output.</p></noscript>
+<ol class="next-letter__chart" aria-label="{label}"></ol>
 <p class="next-letter__source"></p>
 </div>"""
 
@@ -52,7 +60,15 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         FAILED.append(page.file.src_uri)
     elif trained:
         ASSETS.extend(assets(page, trained))
-    return MARKER.sub(FORM, markdown)
+    return MARKER.sub(lambda match: form(match["top"]), markdown)
+
+
+def form(top: str | None) -> str:
+    """The widget's markup; with `top`, its chart shows only that many letters."""
+    if top is None:
+        return FORM.format(top="", label="Next-letter probabilities, most likely first")
+    label = f"The {top} most likely next letters, with their probabilities"
+    return FORM.format(top=f' data-top="{top}"', label=label)
 
 
 def assets(page, lines: list[int]) -> list[dict]:
