@@ -68,18 +68,11 @@ def loss_input(config: Config) -> str:
     logit, epsilon = MISTAKE_LOGIT, keras.config.epsilon()
     loss = confident_mistake_loss(config, logit)
     backend = keras.config.backend()
-    worst = f"a wrong answer {logit:g} logits ahead of the right one costs {loss:.1f}"
     if np.isclose(loss, logit, rtol=1e-3):
-        return (
-            f"on {backend}, the logits: the softmax output carries them and the loss uses "
-            f"them, unclipped ({worst}; clipped probabilities would cap it at "
-            f"-log ε = {-np.log(epsilon):.1f})"
-        )
+        return f"the logits, unclipped (on {backend})"
     if np.isclose(loss, -np.log(epsilon), rtol=1e-3):
-        return (
-            f"on {backend}, the probabilities, clipped to [ε, 1 - ε] with "
-            f"ε = {power_of_ten(epsilon)} ({worst})"
-        )
+        clipped = f"[ε, 1 − ε], ε = {power_of_ten(epsilon)}"
+        return f"the probabilities, clipped to {clipped} (on {backend})"
     raise AssertionError(f"the loss of a confident mistake is neither form: {loss}")
 
 

@@ -7,6 +7,7 @@ which loads nothing for it.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from alphabet_tutorial.display import SVG
@@ -14,14 +15,24 @@ from alphabet_tutorial.display import SVG
 COLOURS = ("#e65100", "#1565c0", "#2e7d32", "#6a1b9a")
 
 
-def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260) -> SVG:
+def tick_step(peak: float) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) that ticks 0 to `peak` in 2 to 5."""
+    magnitude = 10.0 ** math.floor(math.log10(peak / 4))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= peak / 4)
+
+
+def curves_svg(
+    series: dict[str, list[float]], title: str, y_label="loss", width=560, height=260
+) -> SVG:
     """One line per named series over the epochs, a marker on each epoch's value, on shared
-    axes from 0 to the maximum; the epochs are ticked and numbered from 1."""
+    axes from 0 to a round number above the maximum, with round ticks; the epochs are
+    ticked and numbered from 1. `y_label` names the vertical axis."""
     if not series or not all(series.values()):
         raise ValueError("curves_svg needs at least one non-empty series")
-    left, right, top, bottom = 48, 150, 28, 44
+    left, right, top, bottom = 56, 150, 28, 44
     epochs = max(len(values) for values in series.values())
-    peak = max(max(values) for values in series.values()) or 1.0
+    step = tick_step(max(max(values) for values in series.values()) or 1.0)
+    peak = step * math.ceil(max(max(values) for values in series.values()) / step - 1e-9) or step
     plot_w, plot_h = width - left - right, height - top - bottom
     base = top + plot_h  # the y of the epoch axis
 
@@ -45,6 +56,8 @@ def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260
         f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="currentColor"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="currentColor"/>',
         text(left + plot_w / 2, height - 6, "middle", "epoch", size=13),
+        f'<text x="{-(top + plot_h / 2):.1f}" y="16" transform="rotate(-90)" '
+        f'text-anchor="middle" font-size="13" fill="currentColor">{escape(y_label)}</text>',
     ]
     every = -(-epochs // 15)  # a number on every epoch, or every second... when there are many
     for epoch in range(epochs):
@@ -54,12 +67,13 @@ def curves_svg(series: dict[str, list[float]], title: str, width=560, height=260
         )
         if epoch % every == 0:
             parts.append(text(x(epoch), base + 17, "middle", epoch + 1))
-    for value in (0.0, peak / 2, peak):
+    for tick in range(round(peak / step) + 1):
+        value = tick * step
         parts.append(
             f'<line x1="{left - 4}" y1="{y(value):.1f}" x2="{left}" y2="{y(value):.1f}" '
             'stroke="currentColor"/>'
         )
-        parts.append(text(left - 6, y(value) + 4, "end", f"{value:.2f}" if value else "0"))
+        parts.append(text(left - 6, y(value) + 4, "end", f"{value:g}"))
     for number, (name, values) in enumerate(series.items()):
         colour = COLOURS[number % len(COLOURS)]
         points = [(x(i), y(v)) for i, v in enumerate(values)]

@@ -63,6 +63,16 @@ def test_a_curve_numbers_its_epochs_from_1_and_marks_each_value():
     assert epoch_numbers(many) == [str(epoch) for epoch in range(1, 41, 3)]  # every third of 40
 
 
+def test_a_curve_ticks_its_vertical_axis_at_round_values_and_names_it():
+    def ticks(figure: str) -> list[str]:
+        return re.findall(r'text-anchor="end" font-size="12" fill="currentColor">([^<]+)<', figure)
+
+    assert ticks(curves_svg({"loss": [3.25, 2.0, 1.0]}, "Loss")) == ["0", "1", "2", "3", "4"]
+    assert ticks(curves_svg({"loss": [0.37, 0.1]}, "Loss")) == ["0", "0.1", "0.2", "0.3", "0.4"]
+    assert ">accuracy</text>" in curves_svg({"accuracy": [0.5, 1.0]}, "A", y_label="accuracy")
+    assert ">loss</text>" in curves_svg({"loss": [1.0]}, "Loss")
+
+
 def test_a_row_that_does_not_fit_the_header_is_refused():
     with pytest.raises(ValueError, match="every row needs 2 cells"):
         table(["Layer", "Parameters"], [["LSTM"]])

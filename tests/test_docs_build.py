@@ -17,7 +17,7 @@ import yaml
 from helpers import Elements, page, tables, text
 
 from alphabet_site.fences import parse
-from alphabet_site.hooks.notebooks import notebook_name, ran_at_build
+from alphabet_site.hooks.notebooks import YOUR_ANSWER, notebook_name, ran_at_build
 from alphabet_tutorial import Config
 from alphabet_tutorial.compare import RULE, lines_of_code
 from alphabet_tutorial.lowlevel import LowLevelLSTM
@@ -277,9 +277,12 @@ def test_each_chapter_links_its_notebook_and_colab(built_site, chapter):
     )
     assert (built_site / CHAPTERS[chapter] / executed / "index.html").is_file()
     # the notebook's code cells are the chapter's runnable fences and notebook cells, after
-    # the install cell
-    fences = parse((REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))
+    # the install cell, and, above each solution, one for the reader's answer
+    source = (REPO / "docs" / f"{chapter}.md").read_text(encoding="utf-8")
+    fences = parse(source)
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert code.count(YOUR_ANSWER) == source.count('??? example "Solution"')
+    code = [cell for cell in code if cell != YOUR_ANSWER]
     cells = [fence.code.rstrip("\n") for fence in fences if fence.runnable or fence.notebook_cell]
     assert code[1:] == cells
 

@@ -41,6 +41,7 @@ from alphabet_site.hooks.notebooks import (
     COLLAPSED,
     NOTEBOOK_ONLY,
     SOLUTION,
+    YOUR_ANSWER,
     is_solution,
     notebook_name,
     page_path,
@@ -419,7 +420,10 @@ def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name)
         heading = cells[number]
         level = heading_level(heading)
         assert heading.metadata == {**COLLAPSED, "id": heading.id}
-        exercise = re.match(r"(#+) (\d+)\. \S", cells[number - 1].source)
+        answer = cells[number - 1]  # a code cell for the reader's own answer, not run here
+        assert answer.cell_type == "code" and answer.source == YOUR_ANSWER
+        assert answer.metadata["tags"] == [NOTEBOOK_ONLY, "exercise"] and not answer.outputs
+        exercise = re.match(r"(#+) (\d+)\. \S", cells[number - 2].source)
         assert exercise and len(exercise[1]) == level - 1, "a solution sits under its exercise"
         assert heading.source == "#" * level + f" Solution to exercise {exercise[2]}"
         section = []

@@ -9,11 +9,12 @@ Markdown would eat the backslash of `\\(`), and the chapter's runnable fences (r
 pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.py) plain
 ```python fences. An exercise ("**1. Title.** ...") becomes a heading, and its solution
 (a collapsed `???` example admonition) a heading of its own, "Solution to exercise 1",
-saved collapsed: JupyterLab, Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab
-(`colab.collapsed_sections`) fold everything up to the next heading, the solution's
-code, its output and the answer after it, until the reader opens it, as the page folds
-it. What the page alone shows (the live widget, the tabs, its folded listings) the
-notebook's prose says as the notebook shows it (`ON_THE_PAGE`, `PAGE_ONLY`).
+saved collapsed, with a code cell above it for the reader's own answer: JupyterLab,
+Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab (`colab.collapsed_sections`) fold
+everything up to the next heading, the solution's code, its output and the answer after
+it, until the reader opens it, as the page folds it. What the page alone shows (the live
+widget, the tabs, its folded listings) the notebook's prose says as the notebook shows
+it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
 flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
 which the page shows above it, is a caption above its fence. Before the chapter's cells
@@ -110,6 +111,10 @@ REGION_START, REGION_END = "<!-- #region solution=true -->", "<!-- #endregion --
 COLLAPSED = {"jp-MarkdownHeadingCollapsed": True}
 MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
+# Above each solution's folded heading, a code cell for the reader's own answer (the page
+# has none: its reader types into a notebook of their own).
+YOUR_ANSWER = "# Your code here"
+ANSWER_METADATA = {"tags": [NOTEBOOK_ONLY, "exercise"]}
 
 
 def notebook_name(src_uri: str) -> str:
@@ -247,6 +252,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
             if fence and fence.notebook_cell:
                 cells[-1].metadata["tags"] = [NOTEBOOK_ONLY]
         else:
+            if cell.metadata.get("solution"):  # a cell to try the exercise in, above it
+                cells.append(nbformat.v4.new_code_cell(YOUR_ANSWER, metadata=ANSWER_METADATA))
             cells.append(nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata))
     collapsed = []
     for number, cell in enumerate(cells):
