@@ -155,6 +155,15 @@ def test_use_devices_refuses_after_tensorflow_started():
         use_devices(0)
 
 
+def test_evaluate_keras_refuses_fewer_windows_than_replicas():
+    from alphabet_tutorial.distribute import evaluate_keras
+    from alphabet_tutorial.keras_model import build_sequential
+
+    config = Config(window=24, units=4)  # 2 windows: y and z follow
+    with pytest.raises(ValueError, match="2 windows cannot be split over 3 replicas"):
+        evaluate_keras(build_sequential(config), config, replicas=3)
+
+
 def test_worker_strategy_refuses_an_index_outside_the_cluster():
     from alphabet_tutorial.distribute import worker_strategy
 
