@@ -30,7 +30,7 @@ def use_devices(count: int) -> list[str]:
     the CPU split into `count` logical devices (only before TensorFlow has started)."""
     check_positive_integer("devices", count)
     gpus = tf.config.list_physical_devices("GPU")
-    check_device_count(count, len(gpus))  # one per GPU, or one per CPU core without GPUs
+    check_device_count(count, len(gpus))  # this package's rule: a GPU or a CPU core each
     if gpus:
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -80,10 +80,10 @@ def train_keras(config: Config, strategy: tf.distribute.Strategy, progress=None)
 # --8<-- [end:keras]
 
 
-# --8<-- [start:evaluate_as_is]
+# --8<-- [start:evaluate]
 def evaluate_as_on_one_device(model, config: Config) -> str:
     """`evaluate` on every window, called as on one device: what it gives, or raises."""
-    inputs, targets = evaluation_set(config)  # every window: 23 of them by default
+    inputs, targets = evaluation_set(config)  # every window
     try:
         scores = model.evaluate(inputs, targets, verbose=0, return_dict=True)
     except tf.errors.InvalidArgumentError as error:  # raised by TensorFlow, inside evaluate
@@ -91,22 +91,17 @@ def evaluate_as_on_one_device(model, config: Config) -> str:
     return f"accuracy {scores['accuracy']:.1%}"
 
 
-# --8<-- [end:evaluate_as_is]
-
-
-# --8<-- [start:evaluate]
 def evaluate_keras(model, config: Config, replicas: int) -> dict:
-    """`evaluate` on every window. Each batch must split evenly over the replicas, so the
-    windows are padded with copies that weigh 0 and count for nothing."""
+    """`evaluate` on every window under `replicas` replicas: its scores, and the batch size.
+    Keras builds its metrics from the first batch, whose slices must all be the same size,
+    so the batch size is the largest that splits evenly; the last batch may split unevenly."""
     check_model_fits(model, config)
     inputs, targets = evaluation_set(config)  # (windows, window, 26), (windows, 26)
-    padding = -len(inputs) % replicas
-    weights = np.r_[np.ones(len(inputs)), np.zeros(padding)]
-    inputs = np.concatenate([inputs, inputs[:padding]])
-    targets = np.concatenate([targets, targets[:padding]])
-    return model.evaluate(
-        inputs, targets, sample_weight=weights, batch_size=len(inputs), verbose=0, return_dict=True
-    )
+    batch_size = len(inputs) - len(inputs) % replicas  # a multiple of the replica count
+    if batch_size == 0:
+        raise ValueError(f"{len(inputs)} windows cannot be split over {replicas} replicas")
+    scores = model.evaluate(inputs, targets, batch_size=batch_size, verbose=0, return_dict=True)
+    return {**scores, "batch_size": batch_size}
 
 
 # --8<-- [end:evaluate]

@@ -245,20 +245,31 @@ def child_runs(args, config: Config):
             return summary(setup, len(cluster), config, model, history, worker=args.index)
 
         return [worker_run]
-    names = distribute.use_devices(args.devices)
-    strategy = tf.distribute.MirroredStrategy(names)
+    # --8<-- [start:mirrored]
+    names = distribute.use_devices(args.devices)  # first, before TensorFlow runs an op
+    strategy = tf.distribute.MirroredStrategy(names)  # one replica on each device
+
+    def keras_run():
+        model, history = distribute.train_keras(config, strategy)  # build in scope, fit
+        # --8<-- [end:mirrored]
+        as_is = distribute.evaluate_as_on_one_device(model, config)
+        evaluated = distribute.evaluate_keras(model, config, args.devices)
+        return summary(
+            setup,
+            args.devices,
+            config,
+            model,
+            history,
+            evaluate_as_is=as_is,
+            evaluate_accuracy=evaluated["accuracy"],
+            evaluate_batch_size=evaluated["batch_size"],
+        )
+
     setup = f"{args.devices} devices (MirroredStrategy)"
 
     def lowlevel_run():
         model, history = distribute.train_lowlevel(config, strategy)
         return summary(setup, args.devices, config, model, history)
-
-    def keras_run():
-        model, history = distribute.train_keras(config, strategy)
-        as_is = distribute.evaluate_as_on_one_device(model, config)
-        padded = distribute.evaluate_keras(model, config, args.devices)["accuracy"]
-        evaluated = {"evaluate_as_is": as_is, "evaluate_padded": padded}
-        return summary(setup, args.devices, config, model, history, **evaluated)
 
     return [lowlevel_run, keras_run]
 

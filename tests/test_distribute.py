@@ -84,12 +84,21 @@ def test_both_workers_end_with_identical_weights(runs):
     assert len({run["checksum"] for run in workers}) == 1
 
 
-def test_keras_evaluate_fails_on_an_uneven_split_and_padding_fixes_it(runs):
+def test_keras_evaluate_fails_on_an_uneven_first_batch_and_an_even_one_fixes_it(runs):
     (keras_mirrored,) = named(runs, "keras on tensorflow, 2 devices (MirroredStrategy)")
-    assert len(task.windows(Config().window)) % 2 == 1  # an uneven split over 2 replicas
+    windows = len(task.windows(Config().window))
+    assert windows % 2 == 1  # one batch of every window: an uneven split over 2 replicas
     assert keras_mirrored["evaluate_as_is"].startswith("InvalidArgumentError: ")
-    assert "[12,3,26] != input 1: [11,3,26]" in keras_mirrored["evaluate_as_is"]
-    assert keras_mirrored["evaluate_padded"] == 1.0
+    half = windows // 2
+    assert f"[{half + 1},3,26] != input 1: [{half},3,26]" in keras_mirrored["evaluate_as_is"]
+    assert keras_mirrored["evaluate_batch_size"] == windows - 1  # then a last batch of one
+    assert keras_mirrored["evaluate_accuracy"] == 1.0
+
+
+def test_the_low_level_step_gives_the_same_weights_on_2_devices_and_2_workers(runs):
+    (devices,) = named(runs, "low-level TF, 2 devices (MirroredStrategy)")
+    workers = named(runs, "low-level TF, 2 workers (MultiWorkerMirroredStrategy)")
+    assert {run["checksum"] for run in workers} == {devices["checksum"]}
 
 
 def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(runs):
@@ -144,6 +153,15 @@ def test_use_devices_refuses_after_tensorflow_started():
         use_devices(current + 1)
     with pytest.raises(ValueError, match="devices must be a positive integer, got 0"):
         use_devices(0)
+
+
+def test_evaluate_keras_refuses_fewer_windows_than_replicas():
+    from alphabet_tutorial.distribute import evaluate_keras
+    from alphabet_tutorial.keras_model import build_sequential
+
+    config = Config(window=24, units=4)  # 2 windows: y and z follow
+    with pytest.raises(ValueError, match="2 windows cannot be split over 3 replicas"):
+        evaluate_keras(build_sequential(config), config, replicas=3)
 
 
 def test_worker_strategy_refuses_an_index_outside_the_cluster():
