@@ -68,7 +68,7 @@ def loss_input(config: Config) -> str:
     logit, epsilon = MISTAKE_LOGIT, keras.config.epsilon()
     loss = confident_mistake_loss(config, logit)
     backend = keras.config.backend()
-    worst = f"a wrong answer {logit:g} logits ahead of the right one costs {loss:.1f}"
+    worst = f"a wrong answer whose logit is {logit:g} above the right one's costs {loss:.1f}"
     if np.isclose(loss, logit, rtol=1e-3):
         return (
             f"on {backend}, the logits: the softmax output carries them and the loss uses "
