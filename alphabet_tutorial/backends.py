@@ -77,6 +77,7 @@ class BackendRun:
     # `evaluate`'s loss for a model sure of a wrong letter (defaults.confident_mistake_loss):
     # the logit gap where the loss uses the logits, -log(epsilon) where it clips
     confident_mistake_loss: float
+    op_graph_note: str  # what `train --logdir` says about the op graph ("" on TensorFlow)
     # backend whose `.keras` file this one loaded -> largest difference of the
     # probabilities on every window from what that backend itself predicted
     loaded: dict[str, float] = field(default_factory=dict)
@@ -90,6 +91,7 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
     import keras
 
     from alphabet_tutorial.evaluation import predict_next
+    from alphabet_tutorial.keras_model import op_graph_note
     from alphabet_tutorial.task import evaluation_set
 
     settings = Config(**config)
@@ -112,10 +114,10 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
         "predictions": {text: predict_next(model, text, settings)[0][0] for text in PROMPTS},
         "probabilities": keras.ops.convert_to_numpy(output).tolist(),  # (windows, 26)
         "confident_mistake_loss": CONFIDENT_MISTAKE[0],
+        "op_graph_note": op_graph_note(),
     }
 
 
-# --8<-- [start:load]
 def load_on_this_backend(config: dict, paths: dict[str, str]) -> dict:
     """Each `.keras` file loaded on this backend: its probabilities on every window."""
     import keras
@@ -126,9 +128,6 @@ def load_on_this_backend(config: dict, paths: dict[str, str]) -> dict:
     # compile=False: the saved optimizer is the saving backend's own class.
     loaded = {name: keras.saving.load_model(path, compile=False) for name, path in paths.items()}
     return {name: keras.ops.convert_to_numpy(m(inputs)).tolist() for name, m in loaded.items()}
-
-
-# --8<-- [end:load]
 
 
 CONFIDENT_MISTAKE: list[float] = []  # measured once by warm_up, reported with each run
@@ -297,8 +296,9 @@ def format_backend_table(runs: list[BackendRun]) -> Markdown:
         "| First epoch (s) | Later epochs (s, median) | Predictions |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
+    several = len({run.impl for run in runs}) > 1  # name the implementation only then
     for run in runs:
-        name = f"{run.backend} ({impls.get(run.impl).title})"
+        name = f"{run.backend} ({impls.get(run.impl).title})" if several else run.backend
         predictions = ", ".join(f"{text} → {letter}" for text, letter in run.predictions.items())
         lines.append(
             f"| {name} | {run.version} | {run.final_accuracy:.1%} | {run.epochs_to_100 or 'never'} "

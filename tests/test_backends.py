@@ -90,6 +90,13 @@ def test_each_backend_answers_with_its_own_tensors_and_version(backend_runs):
     assert keras.config.backend() == "tensorflow"  # this process never switched
 
 
+def test_each_backend_reports_what_the_cli_says_about_the_op_graph(backend_runs):
+    notes = {backend: run["op_graph_note"] for backend, run in backend_runs.items()}
+    assert notes["tensorflow"] == ""  # TensorFlow writes the op graph: nothing to say
+    for backend in ("jax", "torch"):
+        assert notes[backend].startswith(f"no op graph under the {backend} backend")
+
+
 def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(backend_runs):
     pairs = {(saved, loaded) for loaded, run in backend_runs.items() for saved in run["loaded"]}
     assert pairs == {(a, b) for a in BACKENDS for b in BACKENDS if a != b}

@@ -35,7 +35,7 @@ def gpu_facts(path: Path = RECORD) -> dict[str, str]:
         raise ValueError(f"{path}: the recorded run failed for {failed}: record it again")
     machine, versions = record["machine"], record["versions"]
     where = (
-        f"on one {machine['gpu']['name']} (driver {machine['gpu']['driver']}) and the same "
+        f"on one {machine['gpu']['name']} and the same "
         f"machine's {machine['cpu_count']} CPU cores, on {record['recorded']}, with Keras "
         f"{versions['keras']}, JAX {versions['jax']} and PyTorch {versions['torch']}"
     )
@@ -55,12 +55,12 @@ def gpu_facts(path: Path = RECORD) -> dict[str, str]:
     ]
     speedups = {}
     for name in record["sizes"]:
-        for backend in NAMES:
+        for position, backend in enumerate(NAMES):
             gpu, cpu = rows[(name, backend, "gpu")], rows[(name, backend, "cpu")]
             speedup = cpu["warmed_epoch_seconds"] / gpu["warmed_epoch_seconds"]
             speedups[(name, backend)] = speedup
             table.append(
-                f"| {size_label(name)} | {NAMES[backend]} | "
+                f"| {size_label(name) if position == 0 else ''} | {NAMES[backend]} | "
                 f"{milliseconds(gpu['warmed_epoch_seconds'])} | "
                 f"{milliseconds(cpu['warmed_epoch_seconds'])} | {times(speedup)} | "
                 f"{gpu['first_epoch_seconds']:.1f} s |"
