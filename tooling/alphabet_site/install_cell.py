@@ -56,9 +56,10 @@ env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
 # The Markdown cell before it, which every medium shows.
 INTRO = (
     "First, run the next cell: it installs `alphabet_tutorial`, the tutorial's companion "
-    "package, pinned to the version this notebook was built with, and keeps TensorFlow's "
-    "start-up messages quiet. If pip cannot install it, the cell stops with one line that "
-    "says what to run instead."
+    "package, pinned to the version this notebook was built with, then imports TensorFlow "
+    "(and so Keras) once, with its start-up messages quiet and its custom CPU operations "
+    "off (they can round a little differently). If pip cannot install it, the cell stops "
+    "with one line that says what to run instead."
 )
 # The install cell's metadata: folded as described above.
 METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}

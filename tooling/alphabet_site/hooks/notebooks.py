@@ -89,6 +89,11 @@ PAGE_ONLY = (
         "The longer listings are set apart as quotes: read them when you want the details.",
     ),
     (r"\b([Tt])he folded\s+block\b", r"\1he next cell"),  # a collapsed example, quoted
+    (  # the install cell has imported TensorFlow, and so Keras (what-is-keras.md)
+        r"the\s+first cell of a fresh kernel:",
+        "the first cell of a fresh kernel, even before this notebook's install cell, which "
+        "imports TensorFlow:",
+    ),
     (r"\bon this page\b", "in this chapter"),
     (r"\b([Tt])his page\b", r"\1his chapter"),
 )
