@@ -134,7 +134,8 @@ def test_pipeline_reports_its_wall_time_and_peak_memory(captured, capsys):
             f"\nscreenshot pipeline: {seconds} s wall, peak RSS {memory['python']} MB "
             f"(this process), {memory['largest_child']} MB (largest child)"
         )
-    assert measured - 5 < seconds <= measured + 0.05  # the capture() call, less its checks
+    # the capture() call, less its checks (which take longer on a loaded machine)
+    assert 0.8 * measured - 5 < seconds <= measured + 0.05
     own_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert 100 < memory["python"] <= own_peak_mb + 1  # TensorFlow alone takes more than 100
     assert 100 < memory["largest_child"] < 4000  # TensorBoard or Chromium
