@@ -220,7 +220,7 @@ def ready_model(config: Config, weights, impl: str):
 
 def check_scaling(args) -> None:
     """Refuse a data-parallel request that cannot run, before any work."""
-    from alphabet_tutorial.machine import check_device_count, nvidia_gpus
+    from alphabet_tutorial.machine import device_type, nvidia_gpus
 
     chosen = [f"--{n}" for n in ("devices", "workers", "cluster") if getattr(args, n) is not None]
     if len(chosen) > 1:
@@ -228,9 +228,9 @@ def check_scaling(args) -> None:
     for name in ("devices", "workers"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
-    if args.devices is not None and not nvidia_gpus():  # before TensorFlow starts
+    if args.devices is not None:  # before TensorFlow starts
         with user_input():
-            check_device_count(args.devices, gpus=0)
+            device_type(args.devices, nvidia_gpus())
     if (args.cluster is None) != (args.worker_index is None):
         raise UsageError("--cluster and --worker-index go together")
     if chosen and args.logdir:

@@ -82,10 +82,11 @@ class Comparison:
             if keras.epoch_seconds and low.epoch_seconds
         ]
 
-    def variation(self) -> float:
-        """How much repeats of one side differ: the larger slowest-over-fastest ratio of the
-        per-repeat times of either side."""
-        return max(max(seconds) / min(seconds) for seconds in map(self.epoch_seconds, self.runs))
+    def spread(self, impl: str) -> float:
+        """How much the repeats of one side differ: its slowest repeat's time per epoch over
+        its fastest's."""
+        seconds = self.epoch_seconds(impl)
+        return max(seconds) / min(seconds)
 
     def epochs_to_100(self, impl: str) -> list[int | None]:
         return [run.epochs_to_100 for run in self.runs[impl]]
@@ -218,8 +219,9 @@ def format_summary(result: Comparison) -> Markdown:
     return Markdown(
         f"Per epoch, {verdict}: the median of the {len(ratios)} runs' ratios, which went "
         f"from {min(ratios):.1f} to {max(ratios):.1f}. The times themselves were {keras:.1f} ms "
-        f"against {low:.1f} ms (medians of {repeats} runs each), and each side's slowest run "
-        f"took {result.variation():.1f} times as long per epoch as its fastest."
+        f"against {low:.1f} ms (medians of {repeats} runs each). Per epoch, Keras's "
+        f"slowest run took {result.spread('keras'):.2f} times as long as its fastest, the "
+        f"low-level loop's {result.spread('lowlevel'):.2f} times."
     )
 
 

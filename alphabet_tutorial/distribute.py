@@ -20,18 +20,18 @@ from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
-from alphabet_tutorial.machine import check_device_count
+from alphabet_tutorial.machine import device_type
 from alphabet_tutorial.task import check_positive_integer, evaluation_set
 
 
 # --8<-- [start:devices]
 def use_devices(count: int) -> list[str]:
-    """Names of `count` devices to replicate over: the GPUs when there are any, otherwise
-    the CPU split into `count` logical devices (only before TensorFlow has started)."""
+    """Names of `count` devices to replicate over: GPUs when the machine has `count` of
+    them, otherwise the CPU split into `count` logical devices (only before TensorFlow
+    has started)."""
     check_positive_integer("devices", count)
     gpus = tf.config.list_physical_devices("GPU")
-    check_device_count(count, len(gpus))  # this package's rule: a GPU or a CPU core each
-    if gpus:
+    if device_type(count, len(gpus)) == "GPU":  # enough GPUs; else one CPU slice per device
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:

@@ -90,16 +90,18 @@ def processor() -> str:
     return f"{name}, {os.cpu_count()} logical cores"
 
 
-def check_device_count(count: int, gpus: int) -> None:
-    """ValueError if a run cannot be replicated over `count` devices here: one per GPU when
-    the machine has `gpus` GPUs, else one per CPU core (each CPU device runs its own threads)."""
-    if gpus and count > gpus:
-        raise ValueError(f"asked for {count} devices, this machine has {gpus} GPUs")
-    if not gpus and count > cpu_count():
+def device_type(count: int, gpus: int) -> str:
+    """The devices a run replicated over `count` of them uses on a machine with `gpus` GPUs:
+    "GPU" when there are enough, else "CPU" (logical devices, at most one per core, since
+    each runs its own threads). ValueError when neither fits."""
+    if count <= gpus:
+        return "GPU"
+    if count > cpu_count():
         raise ValueError(
-            f"asked for {count} devices, this machine has no GPU and {cpu_count()} CPU cores: "
-            "at most one CPU device per core"
+            f"asked for {count} devices, this machine has {gpus} GPU(s) and {cpu_count()} "
+            "CPU cores: at most one device per GPU, or per CPU core"
         )
+    return "CPU"
 
 
 def nvidia_gpus() -> int:

@@ -54,12 +54,13 @@ def child_argv(setup: str, config: Config, *options: str) -> list[str]:
 
 
 def jax_env(devices: int) -> dict:
-    """The environment of a Keras-on-JAX process that sees `devices` CPU devices."""
+    """The environment of a Keras-on-JAX process that sees `devices` CPU devices (and no
+    GPU, so that the count holds on a GPU machine too)."""
     from alphabet_tutorial.backends import backend_env, check_backend
 
     check_backend("jax")
     flags = f"--xla_force_host_platform_device_count={devices}"
-    return {**backend_env("jax"), "XLA_FLAGS": flags}
+    return {**backend_env("jax"), "XLA_FLAGS": flags, "JAX_PLATFORMS": "cpu"}
 
 
 STARTING: list[Setup] = []  # setups whose processes may still be importing
@@ -248,10 +249,10 @@ def child_runs(args, config: Config):
     # --8<-- [start:mirrored]
     names = distribute.use_devices(args.devices)  # first, before TensorFlow runs an op
     strategy = tf.distribute.MirroredStrategy(names)  # one replica on each device
+    # --8<-- [end:mirrored]
 
     def keras_run():
         model, history = distribute.train_keras(config, strategy)  # build in scope, fit
-        # --8<-- [end:mirrored]
         as_is = distribute.evaluate_as_on_one_device(model, config)
         evaluated = distribute.evaluate_keras(model, config, args.devices)
         return summary(

@@ -101,8 +101,8 @@ def test_the_summary_says_which_side_was_faster_from_the_measured_ratio():
     assert summary == (
         "Per epoch, Keras took 3.0 times as long as the low-level loop: the median of the 5 "
         "runs' ratios, which went from 1.7 to 3.7. The times themselves were 33.0 ms against "
-        "11.0 ms (medians of 5 runs each), and each side's slowest run took 2.2 times as long "
-        "per epoch as its fastest."
+        "11.0 ms (medians of 5 runs each). Per epoch, Keras's slowest run took 1.00 times as "
+        "long as its fastest, the low-level loop's 2.22 times."
     )
     assert "Keras was 1.5 times as fast" in compare.format_summary(made_up(1 / 1.5))
     assert "about the same time" in compare.format_summary(made_up(1.0))

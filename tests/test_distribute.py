@@ -155,6 +155,30 @@ def test_use_devices_refuses_after_tensorflow_started():
         use_devices(0)
 
 
+def test_use_devices_takes_gpus_only_when_there_are_enough(monkeypatch):
+    import tensorflow as tf
+
+    from alphabet_tutorial import machine
+    from alphabet_tutorial.distribute import use_devices
+
+    tf.constant(1.0)  # TensorFlow has started: its CPU split is fixed
+    cpus = len(tf.config.list_logical_devices("CPU"))
+    physical = tf.config.list_physical_devices
+    monkeypatch.setattr(machine, "cpu_count", lambda: cpus + 1)
+
+    def with_gpus(count):
+        fake = [tf.config.PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(count)]
+        return lambda kind=None: fake if kind == "GPU" else physical(kind)
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", with_gpus(cpus + 1))
+    assert use_devices(cpus + 1) == [f"/gpu:{index}" for index in range(cpus + 1)]
+    # One GPU too few (one GPU, as on a notebook's GPU runtime, and 2 asked): the CPU path,
+    # which here finds the split already fixed.
+    monkeypatch.setattr(tf.config, "list_physical_devices", with_gpus(cpus))
+    with pytest.raises(RuntimeError, match=f"already runs TensorFlow on {cpus} CPU device"):
+        use_devices(cpus + 1)
+
+
 def test_evaluate_keras_refuses_fewer_windows_than_replicas():
     from alphabet_tutorial.distribute import evaluate_keras
     from alphabet_tutorial.keras_model import build_sequential
@@ -331,3 +355,13 @@ def test_sigterm_stops_every_worker(tmp_path):
 def test_a_setup_that_cannot_run_is_refused_before_any_process_starts(kind, count, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Setup(kind, count)
+
+
+def test_the_jax_setup_splits_the_cpu_even_on_a_gpu_machine(monkeypatch):
+    from alphabet_tutorial import backends
+    from alphabet_tutorial.scaleout import jax_env
+
+    monkeypatch.setattr(backends, "check_backend", lambda name: None)  # JAX need not be here
+    env = jax_env(2)
+    assert env["XLA_FLAGS"] == "--xla_force_host_platform_device_count=2"
+    assert env["JAX_PLATFORMS"] == "cpu" and env["KERAS_BACKEND"] == "jax"

@@ -3,12 +3,11 @@ the machine has, are refused naming the field before any work."""
 
 import pytest
 
-from alphabet_tutorial import Config
+from alphabet_tutorial import Config, machine
 from alphabet_tutorial.machine import (
     available_memory,
-    check_device_count,
     check_fits_memory,
-    cpu_count,
+    device_type,
     memory_needed,
 )
 
@@ -40,10 +39,12 @@ def test_available_memory_is_what_the_machine_reports():
     assert 10**7 < available_memory() < 2**50
 
 
-def test_devices_are_bounded_by_gpus_or_else_cpu_cores():
-    check_device_count(cpu_count(), gpus=0)
-    check_device_count(8, gpus=8)
-    with pytest.raises(ValueError, match=f"no GPU and {cpu_count()} CPU cores: at most one CPU"):
-        check_device_count(cpu_count() + 1, gpus=0)
-    with pytest.raises(ValueError, match="asked for 9 devices, this machine has 8 GPUs"):
-        check_device_count(9, gpus=8)
+def test_devices_are_gpus_when_there_are_enough_else_cpu_cores(monkeypatch):
+    monkeypatch.setattr(machine, "cpu_count", lambda: 4)
+    assert device_type(8, gpus=8) == "GPU"
+    assert device_type(2, gpus=1) == "CPU"  # one GPU (a notebook's GPU runtime): the CPU
+    assert device_type(4, gpus=0) == "CPU"
+    with pytest.raises(ValueError, match=r"has 0 GPU\(s\) and 4 CPU cores: at most one device"):
+        device_type(5, gpus=0)
+    with pytest.raises(ValueError, match=r"asked for 9 devices, this machine has 8 GPU\(s\)"):
+        device_type(9, gpus=8)
