@@ -34,7 +34,7 @@ CHAPTERS |= {"backends": "backends/", "conclusions": "conclusions/"}
 LINK_HOSTS = {urlsplit(SITE_URL).hostname, "colab.research.google.com"}
 # and the documentation and papers the chapters cite
 LINK_HOSTS |= {"keras.io", "www.tensorflow.org", "github.com", "arxiv.org", "doi.org"}
-LINK_HOSTS |= {"proceedings.mlr.press"}
+LINK_HOSTS |= {"proceedings.mlr.press", "matplotlib.org"}
 NOISE = (
     "oneDNN",
     "TF_ENABLE_ONEDNN_OPTS",

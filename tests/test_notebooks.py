@@ -279,6 +279,9 @@ def results(cell) -> list[list[str]]:
 # line counts), ids and order must match exactly.
 TIMING = re.compile(r"\d+(?:\s?(?:ms|µs|us|s)\b(?:/\w+)?|\s?×)")
 DECIMAL = re.compile(r"\d+\.\d+")
+# What the conclusions' knob rounds found: words that follow from measured times, as
+# the times do (a knob within its spread in one run can be faster in every round in the next).
+VERDICT = re.compile(r"(?:faster|slower) in every round|within the rounds' spread")
 
 
 def shape(cell) -> list[str]:
@@ -290,7 +293,7 @@ def shape(cell) -> list[str]:
         for output in cell.get("outputs", [])
     )
     text = displayed(text)  # colours removed, redrawn lines as drawn last
-    text = TIMING.sub("<time>", DECIMAL.sub("<n>", text))
+    text = VERDICT.sub("<verdict>", TIMING.sub("<time>", DECIMAL.sub("<n>", text)))
     return re.sub(r"(\D)\1+", r"\1", text).split()  # ━━━ -> ━
 
 
