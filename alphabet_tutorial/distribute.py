@@ -18,7 +18,6 @@ import tensorflow as tf
 
 from alphabet_tutorial import keras_model, lowlevel
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.evaluation import check_model_fits
 from alphabet_tutorial.lowlevel import Adam, LowLevelLSTM
 from alphabet_tutorial.machine import device_type
 from alphabet_tutorial.task import check_positive_integer, evaluation_set
@@ -69,15 +68,11 @@ def worker_strategy(cluster: list[str], index: int) -> tf.distribute.Strategy:
 # --8<-- [end:worker]
 
 
-# --8<-- [start:keras]
 def train_keras(config: Config, strategy: tf.distribute.Strategy, progress=None):
     """Keras under a strategy: build the model in its scope, then `fit` as usual."""
     with strategy.scope():  # the variables made here are mirrored on every replica
         model = keras_model.build_sequential(config)
     return keras_model.train(config, model=model, progress=progress)  # fit splits each batch
-
-
-# --8<-- [end:keras]
 
 
 # --8<-- [start:evaluate]
@@ -91,26 +86,14 @@ def evaluate_as_on_one_device(model, config: Config) -> str:
     return f"accuracy {scores['accuracy']:.1%}"
 
 
-def evaluate_keras(model, config: Config, replicas: int) -> dict:
-    """`evaluate` on every window under `replicas` replicas: its scores, and the batch size.
-    Keras builds its metrics from the first batch, whose slices must all be the same size,
-    so the batch size is the largest that splits evenly; the last batch may split unevenly."""
-    check_model_fits(model, config)
-    inputs, targets = evaluation_set(config)  # (windows, window, 26), (windows, 26)
-    batch_size = len(inputs) - len(inputs) % replicas  # a multiple of the replica count
-    if batch_size == 0:
-        raise ValueError(f"{len(inputs)} windows cannot be split over {replicas} replicas")
-    scores = model.evaluate(inputs, targets, batch_size=batch_size, verbose=0, return_dict=True)
-    return {**scores, "batch_size": batch_size}
-
-
 # --8<-- [end:evaluate]
 
 
 # --8<-- [start:lowlevel]
 def first_replica(next_creator, **kwargs):
     """Make variables whose updates inside a replica are taken from the first replica and
-    copied to all: after the all-reduce every replica computes the same update anyway."""
+    copied to every replica's copy, so that the copies stay bit-identical even where the
+    replicas' equal updates round differently (without it, each updates its own copy)."""
     return next_creator(**{**kwargs, "aggregation": tf.VariableAggregation.ONLY_FIRST_REPLICA})
 
 

@@ -16,10 +16,14 @@ Run as `python -m alphabet_tutorial.scaleout SETUP ...` it is the child side
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 from alphabet_tutorial import env
 from alphabet_tutorial.config import Config
@@ -205,6 +209,11 @@ def summary(setup: str, replicas: int, config: Config, model, history, **extra) 
     }
 
 
+def largest_difference(weights, others) -> float:
+    """The largest absolute difference between two models' weights, array by array."""
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(weights, others, strict=True))
+
+
 def child_runs(args, config: Config):
     """The training runs of one child: a list of functions, each returning a summary."""
     if args.setup == "jax":
@@ -215,14 +224,19 @@ def child_runs(args, config: Config):
 
         backend = f"keras on {keras.backend.backend()}"
 
+        one_device = []  # the weights of the first run, for the second to compare with
+
         def jax_single():  # before any distribution is set: one device
             model, history = keras_model.train(config)
+            one_device.extend(model.get_weights())
             return summary("one device", 1, config, model, history, backend=backend)
 
         def jax_run():
             model, history = train_data_parallel(config)
             setup = f"{args.devices} devices (DataParallel)"
-            return summary(setup, args.devices, config, model, history, backend=backend)
+            difference = largest_difference(one_device, model.get_weights())
+            extra = {"backend": backend, "largest_difference_from_one_device": difference}
+            return summary(setup, args.devices, config, model, history, **extra)
 
         return [jax_single, jax_run]
     import tensorflow as tf
@@ -246,33 +260,27 @@ def child_runs(args, config: Config):
             return summary(setup, len(cluster), config, model, history, worker=args.index)
 
         return [worker_run]
-    # --8<-- [start:mirrored]
-    names = distribute.use_devices(args.devices)  # first, before TensorFlow runs an op
-    strategy = tf.distribute.MirroredStrategy(names)  # one replica on each device
-    # --8<-- [end:mirrored]
-
-    def keras_run():
-        model, history = distribute.train_keras(config, strategy)  # build in scope, fit
-        as_is = distribute.evaluate_as_on_one_device(model, config)
-        evaluated = distribute.evaluate_keras(model, config, args.devices)
-        return summary(
-            setup,
-            args.devices,
-            config,
-            model,
-            history,
-            evaluate_as_is=as_is,
-            evaluate_accuracy=evaluated["accuracy"],
-            evaluate_batch_size=evaluated["batch_size"],
-        )
+    from alphabet_tutorial import keras_mirrored
+    from alphabet_tutorial.history import History
+    from alphabet_tutorial.keras_model import EpochMonitor
 
     setup = f"{args.devices} devices (MirroredStrategy)"
 
-    def lowlevel_run():
+    def keras_run():  # the script, first in the process: it splits the devices
+        history = History("keras")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):  # what it prints, for the parent to show
+            model = keras_mirrored.main(config, args.devices, [EpochMonitor(config, history)])
+        as_is = distribute.evaluate_as_on_one_device(model, config)
+        extra = {"printed": printed.getvalue(), "evaluate_as_is": as_is}
+        return summary(setup, args.devices, config, model, history, **extra)
+
+    def lowlevel_run():  # on the same devices, under a strategy of its own
+        strategy = tf.distribute.MirroredStrategy(distribute.use_devices(args.devices))
         model, history = distribute.train_lowlevel(config, strategy)
         return summary(setup, args.devices, config, model, history)
 
-    return [lowlevel_run, keras_run]
+    return [keras_run, lowlevel_run]
 
 
 def child_main(argv=None) -> None:

@@ -91,8 +91,47 @@ def test_keras_evaluate_fails_on_an_uneven_first_batch_and_an_even_one_fixes_it(
     assert keras_mirrored["evaluate_as_is"].startswith("InvalidArgumentError: ")
     half = windows // 2
     assert f"[{half + 1},3,26] != input 1: [{half},3,26]" in keras_mirrored["evaluate_as_is"]
-    assert keras_mirrored["evaluate_batch_size"] == windows - 1  # then a last batch of one
-    assert keras_mirrored["evaluate_accuracy"] == 1.0
+    # The script's own evaluate: an even first batch, then a last batch of one window.
+    assert_script_output(keras_mirrored["printed"], replicas=2, windows=windows)
+
+
+def assert_script_output(printed: str, replicas: int, windows: int) -> None:
+    """What alphabet_tutorial.keras_mirrored's main prints after learning every window."""
+    lines = printed.splitlines()
+    assert lines[0] == f"MirroredStrategy: {replicas} replicas"
+    assert re.fullmatch(r"fit: accuracy \d+\.\d% in the last epoch", lines[1]), lines[1]
+    assert re.fullmatch(
+        rf"evaluate\(batch_size={windows - windows % replicas}\): accuracy 100\.0%, "
+        r"loss 0\.\d{3}",
+        lines[2],
+    ), lines[2]
+    assert len(lines) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_the_keras_mirrored_script_runs_as_it_is(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "alphabet_tutorial.keras_mirrored"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**in_tmp(tmp_path), "KERAS_HOME": str(tmp_path / "keras")},
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert_script_output(result.stdout, replicas=2, windows=len(task.windows(Config().window)))
+
+
+def test_weights_trained_on_one_device_and_on_two_differ_a_little(runs):
+    for one, two in [
+        ("low-level TF, one device", "low-level TF, 2 devices (MirroredStrategy)"),
+        ("keras on tensorflow, one device", "keras on tensorflow, 2 devices (MirroredStrategy)"),
+        ("keras on jax, one device", "keras on jax, 2 devices (DataParallel)"),
+    ]:
+        assert named(runs, one)[0]["checksum"] != named(runs, two)[0]["checksum"]
+    assert runs[-1] == named(runs, "keras on jax, 2 devices (DataParallel)")[0]  # the page
+    assert 0 < runs[-1]["largest_difference_from_one_device"] < 0.1  # reads the last row
 
 
 def test_the_low_level_step_gives_the_same_weights_on_2_devices_and_2_workers(runs):
@@ -177,15 +216,6 @@ def test_use_devices_takes_gpus_only_when_there_are_enough(monkeypatch):
     monkeypatch.setattr(tf.config, "list_physical_devices", with_gpus(cpus))
     with pytest.raises(RuntimeError, match=f"already runs TensorFlow on {cpus} CPU device"):
         use_devices(cpus + 1)
-
-
-def test_evaluate_keras_refuses_fewer_windows_than_replicas():
-    from alphabet_tutorial.distribute import evaluate_keras
-    from alphabet_tutorial.keras_model import build_sequential
-
-    config = Config(window=24, units=4)  # 2 windows: y and z follow
-    with pytest.raises(ValueError, match="2 windows cannot be split over 3 replicas"):
-        evaluate_keras(build_sequential(config), config, replicas=3)
 
 
 def test_worker_strategy_refuses_an_index_outside_the_cluster():

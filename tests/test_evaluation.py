@@ -42,7 +42,6 @@ def test_score_of_trained_models_is_perfect(trained_lowlevel, trained_keras, con
 @pytest.mark.parametrize("field", ["window", "units"])
 def test_every_function_given_a_model_and_a_config_refuses_a_mismatch(field):
     from alphabet_tutorial import lowlevel
-    from alphabet_tutorial.distribute import evaluate_keras
     from alphabet_tutorial.keras_model import build_sequential
 
     built, other = Config(units=4), Config(units=4).replace(**{field: 5})
@@ -54,7 +53,6 @@ def test_every_function_given_a_model_and_a_config_refuses_a_mismatch(field):
         "score (Keras)": lambda: score(keras_net, other),
         "predict_next": lambda: predict_next(model, "abcde", other),
         "lowlevel.fit": lambda: lowlevel.fit(model, step, other),
-        "evaluate_keras": lambda: evaluate_keras(keras_net, other, replicas=1),
     }
     expected = (
         f"the model was built for {field}={getattr(built, field)} but the config says {field}=5"
