@@ -117,6 +117,14 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         "jit_compile=True",
         "unroll=True",
     ]
+    assert knobs["Knob"] == [
+        "Warm epoch: median",
+        "In calls to the step",
+        "Around them",
+        "Warm epoch / defaults: median (range)",
+    ]
+    for name in list(knobs)[1:]:  # the epoch, then its two parts, in whole milliseconds
+        assert all(re.fullmatch(r"\d+ ms", cell) for cell in knobs[name][:3]), knobs[name]
     assert knobs["defaults"][-1] == "1.00 (1.00 to 1.00)"  # its own rounds, against itself
     ratios = re.compile(r"(\d+\.\d\d) \((\d+\.\d\d) to (\d+\.\d\d)\)")
     for name in list(knobs)[2:]:
