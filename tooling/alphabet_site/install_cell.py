@@ -59,13 +59,14 @@ env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
 INTRO = (
     "First, run the next cell. It installs `alphabet_tutorial`, the tutorial's companion "
     "package, at the version this notebook was built with, unless that version is installed "
-    "already. Then it imports TensorFlow, and with it Keras: it keeps TensorFlow's start-up "
-    "messages out of the outputs and sets `TF_ENABLE_ONEDNN_OPTS=0` (unless you set it "
-    "yourself), which turns off TensorFlow's use of oneDNN, a library of optimised CPU "
-    "operations. oneDNN adds numbers up in a different order, so results can differ in "
-    "their last digits; the outputs saved in this notebook were made with it off, so that "
-    "your run matches them as closely as your versions and hardware allow. If pip cannot "
-    "install the package, the cell stops with one line that says what to run instead."
+    "already. Then it imports TensorFlow, and with it Keras, with TensorFlow's start-up "
+    "messages kept out of the outputs and `TF_ENABLE_ONEDNN_OPTS=0` set first (unless you "
+    "set it yourself): that turns off TensorFlow's use of oneDNN, a library of optimised CPU "
+    "operations. Those add numbers up in another order than TensorFlow's own, so results "
+    "can differ in their last digits; the outputs saved in this notebook were made with "
+    "oneDNN off, so that your run matches them as closely as your versions and hardware "
+    "allow. If pip cannot install the package, the cell stops with one line that says what "
+    "to run instead."
 )
 # The install cell's metadata: folded as described above.
 METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
