@@ -35,9 +35,9 @@ LINK_HOSTS = {urlsplit(SITE_URL).hostname, "colab.research.google.com"}
 # and the documentation and papers the chapters cite
 LINK_HOSTS |= {"keras.io", "www.tensorflow.org", "github.com", "arxiv.org", "doi.org"}
 LINK_HOSTS |= {"proceedings.mlr.press", "matplotlib.org"}
-NOISE = (
-    "oneDNN",
-    "TF_ENABLE_ONEDNN_OPTS",
+NOISE = (  # the notebooks' install note names oneDNN and its switch: the log line's words
+    "oneDNN custom operations are on",
+    "To turn them off, set the environment variable",
     "cuda drivers",  # TensorFlow's GPU noise (the prose may name CUDA itself)
     "cuInit",
     "CUDA_ERROR",

@@ -42,6 +42,7 @@ from alphabet_site.hooks.notebooks import (
     NOTEBOOK_ONLY,
     SOLUTION,
     YOUR_ANSWER,
+    is_collapsed,
     is_solution,
     notebook_name,
     page_path,
@@ -382,21 +383,48 @@ def test_the_keras_notebook_shows_the_tensorboard_screenshots(built_site):
     assert "screenshot is here" not in markdown
 
 
-def solution_code(chapter: str) -> list[str]:
-    """The code of each runnable fence inside a solution (`??? example "Solution"`)."""
+@dataclass
+class Folded:
+    """A block the page folds (`??? kind "Title"`): its title, the code of its runnable
+    fences, and the first line of the page after it."""
+
+    title: str
+    solution: bool
+    code: list[str]
+    after: str = ""
+
+
+def folded_blocks(chapter: str) -> list[Folded]:
+    """The chapter's collapsed admonitions (not those inside another), in order."""
     lines, inside, found = chapter.splitlines(), None, []
     fences = {fence.start: fence for fence in parse(chapter)}
     for number, line in enumerate(lines):
         indent = len(line) - len(line.lstrip())
         if inside is not None and line.strip() and indent <= inside:
-            inside = None
+            inside, found[-1].after = None, line
         admonition = ADMONITION.match(line)
-        if admonition and is_solution(admonition):
+        if admonition and is_collapsed(admonition) and inside is None:
             inside = indent
+            found.append(Folded(admonition["title"] or "", is_solution(admonition), []))
         fence = fences.get(number)
         if inside is not None and fence is not None and fence.runnable:
-            found.append(fence.code.rstrip("\n"))
+            found[-1].code.append(fence.code.rstrip("\n"))
     return found
+
+
+def solution_code(chapter: str) -> list[str]:
+    """The code of each runnable fence inside a solution (`??? example "Solution"`)."""
+    return [code for block in folded_blocks(chapter) if block.solution for code in block.code]
+
+
+def section(cells, number: int) -> list:
+    """The cells a collapsed heading folds: up to the next heading of its level or higher."""
+    folded = []
+    for cell in cells[number + 1 :]:
+        if 0 < heading_level(cell) <= heading_level(cells[number]):
+            break
+        folded.append(cell)
+    return folded
 
 
 def heading_level(cell) -> int:
@@ -415,8 +443,9 @@ def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name)
     chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
     notebook = published(built_site, name)
     cells = notebook.cells
-    headings = [number for number, cell in enumerate(cells) if cell.metadata.get("id")]
-    assert notebook.metadata["colab"]["collapsed_sections"] == [cells[n].id for n in headings]
+    collapsed = [number for number, cell in enumerate(cells) if cell.metadata.get("id")]
+    assert notebook.metadata["colab"]["collapsed_sections"] == [cells[n].id for n in collapsed]
+    headings = [n for n in collapsed if re.match(r"#+ Solution to exercise", cells[n].source)]
     assert len(headings) == chapter.count(f'??? {SOLUTION} "Solution"')
     folded_code = []
     for number in headings:
@@ -429,16 +458,51 @@ def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name)
         exercise = re.match(r"(#+) (\d+)\. \S", cells[number - 2].source)
         assert exercise and len(exercise[1]) == level - 1, "a solution sits under its exercise"
         assert heading.source == "#" * level + f" Solution to exercise {exercise[2]}"
-        section = []
-        for cell in cells[number + 1 :]:
-            if 0 < heading_level(cell) <= level:
-                break
-            section.append(cell)
-        assert not any(heading_level(cell) for cell in section), "a heading inside a solution"
-        code = [cell for cell in section if cell.cell_type == "code"]
+        folded = section(cells, number)
+        assert not any(heading_level(cell) for cell in folded), "a heading inside a solution"
+        code = [cell for cell in folded if cell.cell_type == "code"]
         assert all(cell.outputs for cell in code), "a solution shows its output when opened"
         folded_code += [cell.source for cell in code]
     assert folded_code == solution_code(chapter)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_what_the_page_folds_the_notebook_folds_up_to_where_the_page_goes_on(built_site, name):
+    """Each note the page folds (a collapsed admonition, not a solution) is a heading saved
+    collapsed, under the note's title, a level below its section; what it folds is the
+    note: its code cells are the note's code, with their outputs, and the line of the page
+    after the note comes after the fold (under a "(continued)" heading where the page goes
+    on without one). No note is left as a quote of its title."""
+    chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
+    notes = [block for block in folded_blocks(chapter) if not block.solution]
+    cells = published(built_site, name).cells
+    headings = [
+        number
+        for number, cell in enumerate(cells)
+        if cell.metadata.get("id") and not re.match(r"#+ Solution to exercise", cell.source)
+    ]
+    assert len(headings) == len(notes)
+    for number, note in zip(headings, notes, strict=True):
+        heading = cells[number]
+        assert heading.metadata == {**COLLAPSED, "id": heading.id}
+        title = re.sub(r"\bthis page\b", "this chapter", note.title)  # PAGE_ONLY
+        assert heading.source == "#" * heading_level(heading) + f" {title}"
+        folded = section(cells, number)
+        assert not any(heading_level(cell) for cell in folded), "a heading inside a note"
+        code = [cell for cell in folded if cell.cell_type == "code"]
+        assert [cell.source for cell in code] == note.code
+        assert all(cell.outputs for cell in code), "a note's code shows its output when opened"
+        words = " ".join(note.after.split()[:4])
+        if not words or not re.match(r"[\w`]", words):  # a fence, a comment
+            continue
+        rest = "\n".join(cell.source for cell in cells[number + 1 + len(folded) :][:2])
+        assert words.lstrip("#").strip() in rest, f"{note.title!r}: {words!r} is not after it"
+        if not note.after.startswith("#"):
+            assert rest.startswith("#" * heading_level(heading) + " ")
+            assert rest.splitlines()[0].endswith(" (continued)")
+    markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    for note in notes:
+        assert f"> **{note.title}**" not in markdown
 
 
 # A link's target in Markdown, or an HTML attribute's (none of the chapters writes HTML).
@@ -469,16 +533,20 @@ def test_a_downloaded_notebook_has_no_relative_link(built_site, name):
             assert f'id="{anchor}"' in file.read_text(encoding="utf-8"), target
 
 
-# What only the page shows, said in a notebook: its tabs, a box or listing it folds.
+# What only the page shows, said in a notebook: its tabs, a box or listing it folds (the
+# notebook says "collapsed section", by its title), the buttons above it, its build.
 PAGE_TALK = re.compile(
-    r"\btabs?\b|\bthis page\b|\bthe box below\b|\bfolded(;|\s+(block|listing))", re.I
+    r"\btabs?\b|\bthis page\b|\bthe box below\b|\bfolded(;|\s+(block|listing))"
+    r"|\buse the buttons\b|\bthe page was built\b",
+    re.I,
 )
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_a_notebooks_prose_speaks_of_the_notebook(built_site, name):
-    """The page's tabs are flattened in the notebook, its widget is a link to the page: a
-    notebook's prose does not send the reader to them as if they were there."""
+    """The page's tabs are flattened in the notebook, its widget is a link to the page, its
+    buttons are the site's: a notebook's prose does not send the reader to them as if they
+    were there."""
     prose = "\n".join(
         CODE.sub("", cell.source)
         for cell in published(built_site, name).cells

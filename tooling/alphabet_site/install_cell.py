@@ -53,13 +53,20 @@ if importlib.util.find_spec("alphabet_tutorial") is None:  # pip only where it i
                          ", restart the kernel and run again.")
 from alphabet_tutorial import env  # where another version is installed, use this one
 env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
-# The Markdown cell before it, which every medium shows.
+# The Markdown cell before it, which every medium shows. It names what the cell sets
+# (env.QUIET): TensorFlow's own log line says "oneDNN custom operations are on ... To turn
+# them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`", and the build sets it.
 INTRO = (
-    "First, run the next cell: it installs `alphabet_tutorial`, the tutorial's companion "
-    "package, pinned to the version this notebook was built with, then imports TensorFlow "
-    "(and so Keras) once, with its start-up messages quiet and its custom CPU operations "
-    "off (they can round a little differently). If pip cannot install it, the cell stops "
-    "with one line that says what to run instead."
+    "First, run the next cell. It installs `alphabet_tutorial`, the tutorial's companion "
+    "package, at the version this notebook was built with, unless that version is installed "
+    "already. Then it imports TensorFlow, and with it Keras, with TensorFlow's start-up "
+    "messages kept out of the outputs and `TF_ENABLE_ONEDNN_OPTS=0` set first (unless you "
+    "set it yourself): that turns off TensorFlow's use of oneDNN, a library of optimised CPU "
+    "operations. Those add numbers up in another order than TensorFlow's own, so results "
+    "can differ in their last digits; the outputs saved in this notebook were made with "
+    "oneDNN off, so that your run matches them as closely as your versions and hardware "
+    "allow. If pip cannot install the package, the cell stops with one line that says what "
+    "to run instead."
 )
 # The install cell's metadata: folded as described above.
 METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}

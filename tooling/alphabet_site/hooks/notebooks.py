@@ -1,7 +1,8 @@
 """One notebook per chapter, made from the chapter, holding this build's outputs.
 
 What is ours is flattening Material's Markdown to what Jupyter renders: content tabs
-become bold titles, one after the other, admonitions block quotes, images (the TensorBoard
+become bold titles, one after the other, open admonitions block quotes, collapsed ones
+(`??? note "Title"`) collapsed sections (below), images (the TensorBoard
 screenshots too) images at their published address, every relative link (another
 chapter, a file of the site) a link to the published site (a downloaded notebook has no
 site around it), maths `$...$` and `$$...$$` (Jupyter's and Colab's MathJax read those;
@@ -12,8 +13,11 @@ pytest-codeblocks reads them) and its notebook cells (```ipython, hooks/fences.p
 saved collapsed, with a code cell above it for the reader's own answer: JupyterLab,
 Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab (`colab.collapsed_sections`) fold
 everything up to the next heading, the solution's code, its output and the answer after
-it, until the reader opens it, as the page folds it. What the page alone shows (the live
-widget, the tabs, its folded listings) the notebook's prose says as the notebook shows
+it, until the reader opens it, as the page folds it. Any other collapsed admonition (a
+note, a listing) is a collapsed heading too, under its title, over its prose, listings
+and code cells; where the chapter goes on after it without a heading, a heading
+"<section> (continued)" ends the fold, so that only the note is hidden. What the page
+alone shows (the live widget, the tabs) the notebook's prose says as the notebook shows
 it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
 flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
@@ -78,7 +82,8 @@ ON_THE_PAGE = {
     "shows how likely each letter is to come next.*",
 }
 # Sentences about what only the page does, as the notebook says them: its tabs are
-# flattened one after the other under their names, its folded listings quoted.
+# flattened one after the other under their names; what it folds, the notebook folds
+# under a heading, opened by the arrow beside it (JupyterLab's and Colab's).
 PAGE_ONLY = (
     (
         r"the tabs show\s+both; pick a tab and every tab set on the site follows\.",
@@ -86,9 +91,18 @@ PAGE_ONLY = (
     ),
     (
         r"The longer listings are folded;\s+open them when you want the details\.",
-        "The longer listings are set apart as quotes: read them when you want the details.",
+        "The longer listings are in collapsed sections: open one with the arrow beside its "
+        "heading when you want the details.",
     ),
-    (r"\b([Tt])he folded\s+block\b", r"\1he next cell"),  # a collapsed example, quoted
+    (  # the page's buttons (overrides/partials/actions.html), which a notebook has not
+        r"Each chapter is also a notebook: use the buttons at the top of a chapter to\s+"
+        r"download it,\s+open it in Colab, or read a copy that holds the outputs shown on\s+"
+        r"the page\.",
+        "Each chapter is also a notebook, like this one. On the website, the buttons at the "
+        "top of each chapter download its notebook, open it in Colab, or show a copy that "
+        "holds the outputs shown on the page.",
+    ),
+    (r"\bwhen the page was built\b", "when this notebook was built"),
     (  # the install cell has imported TensorFlow, and so Keras (what-is-keras.md)
         r"the\s+first cell of a fresh kernel:",
         "the first cell of a fresh kernel, even before this notebook's install cell, which "
@@ -103,14 +117,17 @@ PAGE_ONLY = (
 # the next heading of its level or higher: code, outputs, answer) until it is opened.
 EXERCISE = re.compile(r"^\*\*(?P<title>\d+\.\s[^*]*?)\.?\*\*\s+(?P<question>.*)$")
 SOLUTION = "example"  # the kind of admonition a solution is, with the title "Solution"
-# (another collapsed example, such as a folded listing, is quoted like any admonition)
+# (another collapsed example, such as a folded listing, is a collapsed note)
+# "The folded block", on a page with one collapsed block of code: that block, by its title.
+FOLDED_BLOCK = re.compile(r"\b(?P<t>[Tt])he folded\s+block(?P<of>'s\s+(?P<what>\w+))?\b")
 # A chapter's closing line ("Next: [a chapter](...)") is a section of its own, where the
 # last solution before it ends.
 NEXT = re.compile(r"^Next: (?P<where>.*)$")
 SCHEME = re.compile(r"[a-z][\w+.-]*:")  # https:, mailto:
-# jupytext's markers of a Markdown cell with metadata: a solution's heading.
-REGION_START, REGION_END = "<!-- #region solution=true -->", "<!-- #endregion -->"
-# What a solution's heading holds: JupyterLab and Notebook 7 read the first key; Colab
+# jupytext's markers of a Markdown cell with metadata: a solution's heading, a note's.
+REGION_START, REGION_END = "<!-- #region {}=true -->", "<!-- #endregion -->"
+FOLDS = ("solution", "note")  # the metadata keys of the two
+# What a folded heading holds: JupyterLab and Notebook 7 read the first key; Colab
 # reads the notebook's `colab.collapsed_sections`, the `id` in the metadata of each
 # collapsed heading cell.
 COLLAPSED = {"jp-MarkdownHeadingCollapsed": True}
@@ -246,7 +263,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(install_cell(config), metadata=METADATA),
     ]
     for cell in chapter.cells:  # a heading starts a cell (the unit Jupyter folds)
-        heading = cell.source.startswith("#") or cells[-1].metadata.get("solution")
+        heading = cell.source.startswith("#") or folds(cells[-1])
         if cell.cell_type == cells[-1].cell_type == "markdown" and not heading:
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
@@ -263,7 +280,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     collapsed = []
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # stable: the same chapter gives the same notebook
-        if cell.metadata.pop("solution", False):
+        if folds(cell):
+            for key in FOLDS:
+                cell.metadata.pop(key, None)
             cell.metadata.update({**COLLAPSED, "id": cell.id})
             collapsed.append(cell.id)
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -295,6 +314,11 @@ def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> N
             cell.outputs.append(result)
 
 
+def folds(cell) -> bool:
+    """A solution's or a note's heading: saved collapsed."""
+    return any(cell.metadata.get(key) for key in FOLDS)
+
+
 def ran_at_build(cell) -> bool:
     """A code cell whose fence the build ran: not a notebook-only cell."""
     return cell.cell_type == "code" and NOTEBOOK_ONLY not in cell.metadata.get("tags", [])
@@ -307,9 +331,9 @@ def page_path(src_uri: str) -> str:
 
 def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     """Material's Markdown as plain Markdown: runnable fences become ```python at the margin,
-    every other fence a display fence (inside a block quote when an admonition holds it);
-    an exercise a heading, its solution a collapsed heading over its cells; relative links
-    absolute."""
+    every other fence a display fence (inside a block quote when an open admonition holds
+    it); an exercise a heading, its solution and every other collapsed admonition a
+    collapsed heading over its cells; relative links absolute."""
     snippets = markdown.Markdown(
         extensions=["pymdownx.snippets"],
         extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
@@ -317,12 +341,22 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     lines = snippets.run(lines)
     out: list[str] = []
     quote = None  # the indentation of the admonition being quoted
-    solution = None  # the indentation of the solution being read
+    fold = None  # the indentation of the collapsed admonition being read
+    note = None  # its title, where it is a note (not a solution)
     closing = False  # whether a solution has just ended (a heading must follow)
+    resume = ""  # the heading that ends a note's fold where no heading of the page does
     level, exercise = 1, ""  # the chapter's heading level; the exercise's number, if any
+    title = ""  # the title of the section being read
     section = page_url  # the address of the section being read
+    code_notes: list[str] = []  # the titles of the notes that hold code cells
     number = 0
     fences = {fence.start: fence for fence in parse("\n".join(lines) + "\n")}
+
+    def inline(line: str) -> str:
+        line = IMAGE.sub(lambda m: image(m, config), line)
+        line = MATH_INLINE.sub(lambda m: f"${m['tex'].strip()}$", line)
+        return LINK.sub(lambda m: f"[{m['text']}]({absolute(m['target'], config, page_url)})", line)
+
     while number < len(lines):
         line = lines[number]
         indent = len(line) - len(line.lstrip())
@@ -330,14 +364,18 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             quote = None
             while out and out[-1] == ">":  # the quote ends with its last line of text
                 out[-1] = ""
-        if solution is not None and line.strip() and indent <= solution:
-            solution, closing = None, True
+        if fold is not None and line.strip() and indent <= fold:
+            closing = note is None  # a solution's section: the page goes on with a heading
+            if note is not None and not starts_section(line, resume.index(" ")):
+                out += ["", resume, ""]  # the note's section: here it ends
+            fold = note = None
         fence = fences.get(number)
         if fence is not None and (fence.runnable or fence.notebook_cell):
             while quote is not None and out[-1:] == [">"]:  # the quote ends before the cell
                 out.pop()
             out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
             quote, number = None, fence.end + 1
+            code_notes += [note] if note is not None else []
             continue
         if fence is not None:
             info = line.strip().lstrip("`~").split()
@@ -362,15 +400,16 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             continue
         tab = TAB.match(line)
         admonition = ADMONITION.match(line)
-        at_margin = quote is None and solution is None and indent == 0
+        at_margin = quote is None and fold is None and indent == 0
         question = EXERCISE.match(line) if at_margin else None
         closing_line = NEXT.match(line) if at_margin else None
         if line.startswith("#"):
             level, exercise = len(line) - len(line.lstrip("#")), ""
-            section = f"{page_url}#{slugify(line.lstrip('#').strip(), '-')}"
+            title = line.lstrip("#").strip()
+            section = f"{page_url}#{slugify(title, '-')}"
         elif question:
             line = f"{'#' * (level + 1)} {question['title']}\n\n{question['question']}"
-            exercise = question["title"].split(".")[0]
+            exercise, title = question["title"].split(".")[0], question["title"]
         elif closing_line:
             line = f"## Next\n\nContinue with {closing_line['where']}"
         elif closing and line.strip():
@@ -383,25 +422,64 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             closing = False
         if tab:
             line = f"**{tab['title']}**"
-        elif admonition and is_solution(admonition):
-            solution = len(admonition["indent"])
-            title = f"Solution to exercise {exercise}" if exercise else admonition["title"]
-            heading = "#" * (level + 1 + bool(exercise)) + f" {title or 'Solution'}"
-            out += ["", REGION_START, heading, REGION_END, ""]
+        elif admonition and is_collapsed(admonition) and quote is None and fold is None:
+            # a collapsed heading, a level below the section's (and the exercise's)
+            fold, hashes = len(admonition["indent"]), "#" * (level + 1 + bool(exercise))
+            if is_solution(admonition):
+                key, heading = "solution", f"Solution to exercise {exercise}" * bool(exercise)
+            else:
+                key = "note"
+                heading = note = admonition["title"] or admonition["kind"].capitalize()
+                resume = f"{hashes} {title} (continued)" if title else f"{hashes} Continued"
+            heading = inline(heading or "Solution")
+            out += ["", REGION_START.format(key), f"{hashes} {heading}", REGION_END, ""]
             continue
         elif admonition:
             quote = len(admonition["indent"])
             line = f"**{admonition['title'] or admonition['kind'].capitalize()}**"
         else:
             line = line.lstrip()
-        line = IMAGE.sub(lambda m: image(m, config), line)
-        line = MATH_INLINE.sub(lambda m: f"${m['tex'].strip()}$", line)
-        line = LINK.sub(lambda m: f"[{m['text']}]({absolute(m['target'], config, page_url)})", line)
+        line = inline(line)
         out.append(("> " + line if line else ">") if quote is not None else line)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+    text = name_folded_block(text, code_notes, src_uri)
     for page_only, in_notebook in PAGE_ONLY:
         text = re.sub(page_only, in_notebook, text)
     return text
+
+
+def starts_section(line: str, level: int) -> bool:
+    """Whether the notebook has a heading of `level` or higher where the page has `line`:
+    a heading, an exercise, the closing line, a collapsed admonition (the page's own
+    levels: an exercise or a collapsed admonition is a level below its section)."""
+    if line.startswith("#"):
+        return len(line) - len(line.lstrip("#")) <= level
+    admonition = ADMONITION.match(line)
+    return bool(EXERCISE.match(line) or NEXT.match(line) or admonition and is_collapsed(admonition))
+
+
+def name_folded_block(text: str, code_notes: list[str], src_uri: str) -> str:
+    """ "The folded block" (a page's words for its one collapsed block of code) as the
+    notebook names it: the collapsed section, by its title."""
+    if not FOLDED_BLOCK.search(text):
+        return text
+    if len(set(code_notes)) != 1:
+        raise PluginError(
+            f"{src_uri}: its prose says “the folded block”, but it folds "
+            f"{len(set(code_notes))} blocks of code, not one"
+        )
+    section = f"collapsed section “{code_notes[0]}”"
+
+    def named(match: re.Match) -> str:
+        said = f"{match['what']} in the {section}" if match["of"] else section
+        return f"{match['t']}he {said}"
+
+    return FOLDED_BLOCK.sub(named, text)
+
+
+def is_collapsed(admonition: re.Match) -> bool:
+    """`??? kind "Title"`: collapsed on the page (`???+` is open, `!!!` cannot fold)."""
+    return admonition["mark"] == "???"
 
 
 def is_solution(admonition: re.Match) -> bool:
