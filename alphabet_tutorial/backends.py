@@ -3,7 +3,7 @@ and PyTorch from one config, each in its own process, and its `.keras` file carr
 from each backend to the others.
 
 Keras fixes its backend when it is first imported, so every backend gets a process of
-its own (`python -m alphabet_tutorial.backends`, started with KERAS_BACKEND set), which
+its own (`python -m alphabet_tutorial.backends BACKEND`, which sets KERAS_BACKEND), which
 answers requests (alphabet_tutorial/processes.py). The parent never imports a backend.
 It starts all the backend processes at once so that their imports overlap, then lets
 each train alone, in turn, so that no timing competes with another backend's, and
@@ -85,8 +85,8 @@ class BackendRun:
 
 
 # --- a backend process: one process, one backend ----------------------------------------
-# Started as `python -m alphabet_tutorial.backends` with KERAS_BACKEND set in its
-# environment, so that its first `import keras` picks that backend.
+# Started as `python -m alphabet_tutorial.backends BACKEND`, which sets KERAS_BACKEND before
+# anything imports Keras (the end of this file), so that its `import keras` picks BACKEND.
 
 
 # --8<-- [start:train]
@@ -231,7 +231,7 @@ def jax_cache_env() -> dict[str, str]:
 def start_process(backend: str) -> Child:
     """A process whose Keras runs on `backend`, answering requests once it is ready."""
     check_backend(backend)
-    argv = [sys.executable, "-m", "alphabet_tutorial.backends"]
+    argv = [sys.executable, "-m", "alphabet_tutorial.backends", backend]
     return Child(f"the {backend} process", argv, backend_env(backend))
 
 
@@ -369,6 +369,9 @@ def format_round_trip(runs: list[BackendRun]) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-if __name__ == "__main__":
+# --8<-- [start:main]
+if __name__ == "__main__":  # python -m alphabet_tutorial.backends jax: a process on JAX
+    os.environ["KERAS_BACKEND"] = sys.argv[1]  # before anything imports Keras (or TensorFlow)
     os.environ.update(jax_cache_env())  # before JAX starts
-    serve(prepare_backend)
+    serve(prepare_backend)  # imports Keras, then trains and loads as the parent asks
+# --8<-- [end:main]
