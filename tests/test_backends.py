@@ -1,4 +1,4 @@
-"""One Keras model, three backends: each trains it, their `.keras` files cross over, and
+"""One model, three backends: each trains it, their `.keras` files cross over, and
 the CLI runs it on the backend asked for (or says which extra is missing).
 
 The three backends' full training runs are the ones the site's build made: the chapter
