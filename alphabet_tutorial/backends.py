@@ -3,7 +3,7 @@ and PyTorch from one config, each in its own process, and its `.keras` file carr
 from each backend to the others.
 
 Keras fixes its backend when it is first imported, so every backend gets a process of
-its own (`python -m alphabet_tutorial.backends`, started with KERAS_BACKEND set), which
+its own (`python -m alphabet_tutorial.backends BACKEND`, which sets KERAS_BACKEND), which
 answers requests (alphabet_tutorial/processes.py). The parent never imports a backend.
 It starts all the backend processes at once so that their imports overlap, then lets
 each train alone, in turn, so that no timing competes with another backend's, and
@@ -17,6 +17,7 @@ so it also ends when its parent dies, however that happens.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import statistics
@@ -84,10 +85,48 @@ class BackendRun:
 
 
 # --- a backend process: one process, one backend ----------------------------------------
+# Started as `python -m alphabet_tutorial.backends BACKEND`, which sets KERAS_BACKEND before
+# anything imports Keras (the end of this file), so that its `import keras` picks BACKEND.
+
+
+# --8<-- [start:train]
+def train_and_save(config: Config, path: str):
+    """The Keras chapter's model trained on this process's backend, then saved to `path`."""
+    from alphabet_tutorial.keras_model import train
+    from alphabet_tutorial.task import evaluation_set
+
+    model, history = train(config)  # build_sequential, compile and fit, as on TensorFlow
+    windows, _ = evaluation_set(config)  # every window of the alphabet
+    outputs = model(windows)  # a tensor of this backend's own type
+    model.save(path)  # the layers, their weights, and the compiled optimizer
+    return model, history, outputs
+
+
+# --8<-- [end:train]
+
+
+# --8<-- [start:load]
+def load_and_predict(paths: dict[str, str], config: Config) -> dict:
+    """Each `.keras` file of `paths` (backend that saved it -> path) loaded on this
+    process's backend: its probabilities on every window, as a NumPy array."""
+    import keras
+
+    from alphabet_tutorial.task import evaluation_set
+
+    windows, _ = evaluation_set(config)
+    probabilities = {}
+    for saved_on, path in paths.items():
+        model = keras.saving.load_model(path, compile=False)  # without its optimizer
+        probabilities[saved_on] = keras.ops.convert_to_numpy(model(windows))
+    return probabilities
+
+
+# --8<-- [end:load]
 
 
 def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | None) -> dict:
-    """Train `repeats` times from the same config; the figures and the last model's outputs."""
+    """Train `repeats` times from the same config (the last model saved to `save`, if
+    given): the figures, and the last model's outputs on every window."""
     import keras
 
     from alphabet_tutorial.evaluation import predict_next
@@ -95,11 +134,14 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
     from alphabet_tutorial.task import evaluation_set
 
     settings = Config(**config)
-    runs = [impls.get(impl).train(settings) for _ in range(repeats)]
-    model, history = runs[-1]
-    output = model(evaluation_set(settings)[0])
-    if save:
-        model.save(save)
+    train = impls.get(impl).train
+    runs = [train(settings) for _ in range(repeats - 1)]
+    if save is None:  # a model that runs on this backend only (the low-level one)
+        model, history = train(settings)
+        output = model(evaluation_set(settings)[0])
+    else:
+        model, history, output = train_and_save(settings, save)
+    runs.append((model, history))
     library = importlib.import_module(keras.config.backend())
     return {
         "backend": keras.config.backend(),
@@ -120,14 +162,8 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
 
 def load_on_this_backend(config: dict, paths: dict[str, str]) -> dict:
     """Each `.keras` file loaded on this backend: its probabilities on every window."""
-    import keras
-
-    from alphabet_tutorial.task import evaluation_set
-
-    inputs, _ = evaluation_set(Config(**config))
-    # compile=False: the saved optimizer is the saving backend's own class.
-    loaded = {name: keras.saving.load_model(path, compile=False) for name, path in paths.items()}
-    return {name: keras.ops.convert_to_numpy(m(inputs)).tolist() for name, m in loaded.items()}
+    loaded = load_and_predict(paths, Config(**config))
+    return {saved_on: probabilities.tolist() for saved_on, probabilities in loaded.items()}
 
 
 CONFIDENT_MISTAKE: list[float] = []  # measured once by warm_up, reported with each run
@@ -195,7 +231,7 @@ def jax_cache_env() -> dict[str, str]:
 def start_process(backend: str) -> Child:
     """A process whose Keras runs on `backend`, answering requests once it is ready."""
     check_backend(backend)
-    argv = [sys.executable, "-m", "alphabet_tutorial.backends"]
+    argv = [sys.executable, "-m", "alphabet_tutorial.backends", backend]
     return Child(f"the {backend} process", argv, backend_env(backend))
 
 
@@ -234,18 +270,27 @@ def check_comparable(config: Config) -> None:
 
 
 def compare_backends(
-    backends=tuple(BACKENDS), config: Config = Config(), repeats: int = 1, names=("keras",)
+    backends=tuple(BACKENDS),
+    config: Config = Config(),
+    repeats: int = 1,
+    names=("keras",),
+    save_to=None,
 ) -> list[BackendRun]:
     """Each implementation in `names` trained on each of `backends` it runs on, one process
     each, in that order; the `.keras` file of every model that runs on several backends is
-    loaded on the others."""
+    loaded on the others. The files are kept in the directory `save_to`, as
+    NAME-on-BACKEND.keras (keras-on-torch.keras), if given; else in a temporary one."""
     check_comparable(config)
     for backend in backends:
         check_backend(backend)
     jobs = [(b, name) for name in names for b in backends if b in impls.get(name).backends]
     portable = [(b, name) for b, name in jobs if len(impls.get(name).backends) > 1]
-    with tempfile.TemporaryDirectory(prefix="alphabet-backends-") as directory:
-        files = {job: str(Path(directory) / f"{job[1]}-{job[0]}.keras") for job in portable}
+    with contextlib.ExitStack() as stack:
+        if save_to is None:
+            save_to = stack.enter_context(tempfile.TemporaryDirectory(prefix="alphabet-backends-"))
+        directory = Path(save_to).resolve()  # absolute, whatever the processes' directory
+        directory.mkdir(parents=True, exist_ok=True)
+        files = {job: str(directory / f"{job[1]}-on-{job[0]}.keras") for job in portable}
         processes: dict[tuple[str, str], Child] = {}
         try:
             for job in jobs:
@@ -324,6 +369,9 @@ def format_round_trip(runs: list[BackendRun]) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-if __name__ == "__main__":
+# --8<-- [start:main]
+if __name__ == "__main__":  # python -m alphabet_tutorial.backends jax: a process on JAX
+    os.environ["KERAS_BACKEND"] = sys.argv[1]  # before anything imports Keras (or TensorFlow)
     os.environ.update(jax_cache_env())  # before JAX starts
-    serve(prepare_backend)
+    serve(prepare_backend)  # imports Keras, then trains and loads as the parent asks
+# --8<-- [end:main]

@@ -44,6 +44,7 @@ def power_of_ten(value: float) -> str:
     return f"{value:g}"
 
 
+# --8<-- [start:confident-mistake]
 def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=None) -> float:
     """`evaluate`'s loss for a model whose softmax puts `logit` more on a wrong letter than
     on every other: computed from the logits, it is `logit`; from clipped probabilities,
@@ -58,8 +59,12 @@ def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=N
     wrong = (int(np.argmax(targets[0])) + 1) % targets.shape[1]  # not the first window's answer
     bias = np.zeros(targets.shape[1], np.float32)
     bias[wrong] = logit
+    # no kernel: whatever the input, the logits are `logit` on the wrong letter, 0 elsewhere
     dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
     return float(model.evaluate(inputs[:1], targets[:1], verbose=0)[0])
+
+
+# --8<-- [end:confident-mistake]
 
 
 def loss_input(config: Config) -> str:

@@ -1,4 +1,4 @@
-"""One Keras model, three backends: each trains it, their `.keras` files cross over, and
+"""One model, three backends: each trains it, their `.keras` files cross over, and
 the CLI runs it on the backend asked for (or says which extra is missing).
 
 The three backends' full training runs are the ones the site's build made: the chapter
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from commands import alphabet_tutorial
-from helpers import page, read_events, running, tables
+from helpers import page, read_events, running, tables, text
 
 from alphabet_tutorial import backends
 from alphabet_tutorial.backends import BACKENDS, EXTRA, backend_env
@@ -103,6 +103,22 @@ def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(back
     for loaded, run in backend_runs.items():
         for saved, difference in run["loaded"].items():
             assert difference < 1e-5, f"saved on {saved}, loaded on {loaded}: {difference}"
+
+
+def test_the_page_shows_the_code_each_backend_process_runs(built_site):
+    """How to pick a backend, and each process's own code, included from the package."""
+    shown = text(built_site, "backends/")
+    assert 'os.environ["KERAS_BACKEND"] = sys.argv[1]' in shown
+    for listing in ("train_and_save", "load_and_predict", "confident_mistake_loss"):
+        assert f"def {listing}(" in shown, listing
+
+
+def test_the_page_opens_the_file_the_torch_process_saved(built_site):
+    """The file names PyTorch's Adam; loaded without it and compiled again, the model has
+    the Adam of the page's own backend."""
+    shown = text(built_site, "backends/")
+    assert "saved with    keras.src.backend.torch.optimizers.torch_adam.Adam" in shown
+    assert "compiled with keras.src.optimizers.adam.Adam, on tensorflow" in shown
 
 
 @SLOW
