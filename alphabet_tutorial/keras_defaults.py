@@ -67,11 +67,11 @@ def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=N
 # --8<-- [end:confident-mistake]
 
 
-def loss_input(config: Config) -> str:
+def loss_input(config: Config, model=None) -> str:
     """What `categorical_crossentropy` computes the model's loss from on this backend,
-    found by running the model."""
+    found by running the model (`model`, if given, as in `confident_mistake_loss`)."""
     logit, epsilon = MISTAKE_LOGIT, keras.config.epsilon()
-    loss = confident_mistake_loss(config, logit)
+    loss = confident_mistake_loss(config, logit, model)
     backend = keras.config.backend()
     if np.isclose(loss, logit, rtol=1e-3):
         return f"the logits, unclipped (on {backend})"
@@ -95,6 +95,7 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
     loss = keras.losses.get(model.loss)
     from_logits = inspect.signature(loss).parameters["from_logits"].default
     shuffle = inspect.signature(model.fit).parameters["shuffle"].default
+    loss_row = loss_input(config, model)  # overwrites the dense weights, which are read above
     return [
         ("LSTM input kernel", type(cell.kernel_initializer).__name__),
         ("LSTM recurrent kernel", type(cell.recurrent_initializer).__name__),
@@ -113,7 +114,7 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
         ),
         ("Adam's form", adam_form()),
         ("Shuffling in fit", f"shuffle={shuffle}: a new order every epoch"),
-        (f"Loss input (from_logits={from_logits})", loss_input(config)),
+        (f"Loss input (from_logits={from_logits})", loss_row),
     ]
 
 

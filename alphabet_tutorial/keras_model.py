@@ -148,11 +148,10 @@ def write_forward_graph(model: keras.Model, logdir) -> None:
     """Keras 3 logs only the layer graph; add the op graph of one forward pass."""
     import tensorflow as tf  # only this backend has the graph, so only it pays the import
 
-    forward = tf.function(lambda inputs: model(inputs, training=False))
-    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-    graph = forward.get_concrete_function(spec).graph
+    forward = tf.function(model)  # calls the model; traced into a graph when first called
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), name="inputs")  # any batch size
     with tf.summary.create_file_writer(str(logdir)).as_default():
-        tf.summary.graph(graph)
+        tf.summary.graph(forward.get_concrete_function(spec).graph)  # the op graph
 
 
 # --8<-- [end:graph]
