@@ -201,7 +201,8 @@ def test_every_block_of_a_chapter_shows_its_output(built_site, chapter):
     outputs = [output for cell in cells for output in cell.outputs]
     texts = [o for o in outputs if o.output_type == "stream" or set(o.data) == {"text/plain"}]
     html = page(built_site, chapter_url(chapter))
-    assert html.count('<div class="language-text highlight">') == len(texts)
+    shown_as_text = sum(fence.info.split()[0] in ("text", "txt") for fence in fences if fence.info)
+    assert html.count('<div class="language-text highlight">') == len(texts) + shown_as_text
     assert "Execution of python code block" not in html
 
 
