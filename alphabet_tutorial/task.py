@@ -83,7 +83,7 @@ def decode(indices) -> str:
 def one_hot(indices) -> np.ndarray:
     """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
     indices = _index_array(indices)  # ValueError unless integers in 0..25
-    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]  # row i of the identity: 1 at i
+    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]  # identity row i: a 1 at i
 
 
 # --8<-- [end:encoding]
