@@ -83,7 +83,8 @@ def decode(indices) -> str:
 def one_hot(indices) -> np.ndarray:
     """Indices of shape (...) to one-hot float32 of shape (..., 26)."""
     indices = _index_array(indices)  # ValueError unless integers in 0..25
-    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]  # identity row i: a 1 at i
+    # row i of the identity matrix: a 1 at position i, zeros elsewhere
+    return np.eye(NUM_LETTERS, dtype=np.float32)[indices]
 
 
 # --8<-- [end:encoding]
