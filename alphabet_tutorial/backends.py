@@ -337,7 +337,7 @@ def largest_difference(first, second) -> float:
 def format_backend_table(runs: list[BackendRun]) -> Markdown:
     """A Markdown table: one row per backend and implementation."""
     lines = [
-        "| Backend | Version | Accuracy on every window | Epochs to 100 % "
+        "| Backend | Library version | Accuracy on every window | Epochs to 100 % "
         "| First epoch (s) | Later epochs (s, median) | Predictions |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
@@ -369,9 +369,7 @@ def format_round_trip(runs: list[BackendRun]) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":  # python -m alphabet_tutorial.backends jax: a process on JAX
     os.environ["KERAS_BACKEND"] = sys.argv[1]  # before anything imports Keras (or TensorFlow)
     os.environ.update(jax_cache_env())  # before JAX starts
     serve(prepare_backend)  # imports Keras, then trains and loads as the parent asks
-# --8<-- [end:main]

@@ -74,7 +74,7 @@ def test_the_pages_quote_the_record_and_say_it_was_not_measured_at_build_time(bu
     facts = gpu_figures.gpu_facts()
     backends = text(built_site, "backends/")
     flat = " ".join(backends.split())
-    assert "These figures come from a single run on a separate GPU machine" in flat
+    assert "The GPU figures come from another machine than the rest of this page" in flat
     assert facts["gpu_recorded"] in flat
     for row in RECORD["rows"]:
         assert gpu_figures.milliseconds(row["warmed_epoch_seconds"]) in backends
