@@ -324,6 +324,10 @@ def test_the_install_cell_is_said_and_folded_under_its_title(built_site, name):
     Colab form (its `#@title` shown, its code hidden) and source_hidden in JupyterLab."""
     _, said, cell, *_ = published(built_site, name).cells
     assert (said.cell_type, said.source) == ("markdown", INTRO)
+    shown, folded = INTRO.split("<details>")  # what the cell sets, and why: folded
+    assert len(re.findall(r"[.!?](?:\s|$)", shown)) == 2, "two sentences, before the tutorial"
+    assert "oneDNN" not in shown and "`TF_ENABLE_ONEDNN_OPTS=0`" in folded
+    assert folded.startswith("<summary>") and folded.endswith("</details>")
     assert cell.cell_type == "code" and cell.source.startswith(f"#@title {TITLE}\n")
     assert len(cell.source.splitlines()) == len(install_cell(MKDOCS).splitlines())
     assert cell.metadata["cellView"] == "form"
