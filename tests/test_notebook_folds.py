@@ -225,4 +225,5 @@ def test_a_note_the_page_goes_on_after_moves_to_the_end_of_its_section(config):
 
 
 # Where the prose before a note introduces it (a colon), a line says where it went.
-POINTER = "\n\n*Folded further down, under “A listing”.*\n\nThe section goes on."
+POINTER = "\n\n*It is folded further down in this section, under “A listing”.*"
+POINTER += "\n\nThe section goes on."

@@ -17,10 +17,10 @@ it, until the reader opens it, as the page folds it. Any other collapsed admonit
 note, a listing) is a collapsed heading too, under its title, over its prose, listings
 and code cells. Its fold ends at the next heading of its level or higher, so where the
 chapter goes on after the note without one, the note moves down to the end of its
-section (before the next heading, exercise or note), with a line "Folded further down,
-under “Title”." where the prose before it ends with a colon (it introduced the note); a
-note whose code would then run after code of its section's stays, and a heading
-"<section> (continued)" ends its fold. What the page
+section (before the next heading, exercise or note), with a line "It is folded further
+down in this section, under “Title”." (`MOVED`) where the prose before it ends with a
+colon (it introduced the note); a note whose code would then run after code of its
+section's stays, and a heading "<section> (continued)" ends its fold. What the page
 alone shows (the live widget, the tabs) the notebook's prose says as the notebook shows
 it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
@@ -136,6 +136,8 @@ FOLDS = ("solution", "note")  # the metadata keys of the two
 # collapsed heading cell.
 COLLAPSED = {"jp-MarkdownHeadingCollapsed": True}
 MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
+# Where the prose before a note introduced it, and the note moved down: where it is.
+MOVED = "*It is folded further down in this section, under “{}”.*"
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
 # Above each solution's folded heading, a code cell for the reader's own answer (the page
 # has none: its reader types into a notebook of their own).
@@ -391,7 +393,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
                     moved, moved_to = moved + out[note_at:], end
                     del out[note_at:]
                     if next((said for said in reversed(out) if said.strip()), "").endswith(":"):
-                        out += ["", f"*Folded further down, under “{note}”.*", ""]
+                        out += ["", MOVED.format(note), ""]
             elif note is not None and moved:  # a note that ends its section: after them
                 out[note_at:note_at] = ["", *moved, ""]
                 moved = []
