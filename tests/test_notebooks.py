@@ -324,6 +324,10 @@ def test_the_install_cell_is_said_and_folded_under_its_title(built_site, name):
     Colab form (its `#@title` shown, its code hidden) and source_hidden in JupyterLab."""
     _, said, cell, *_ = published(built_site, name).cells
     assert (said.cell_type, said.source) == ("markdown", INTRO)
+    shown, folded = INTRO.split("<details>")  # what the cell sets, and why: folded
+    assert len(re.findall(r"[.!?](?:\s|$)", shown)) == 2, "two sentences, before the tutorial"
+    assert "oneDNN" not in shown and "`TF_ENABLE_ONEDNN_OPTS=0`" in folded
+    assert folded.startswith("<summary>") and folded.endswith("</details>")
     assert cell.cell_type == "code" and cell.source.startswith(f"#@title {TITLE}\n")
     assert len(cell.source.splitlines()) == len(install_cell(MKDOCS).splitlines())
     assert cell.metadata["cellView"] == "form"
@@ -470,9 +474,11 @@ def test_the_exercise_solutions_are_collapsed_in_the_notebooks(built_site, name)
 def test_what_the_page_folds_the_notebook_folds_up_to_where_the_page_goes_on(built_site, name):
     """Each note the page folds (a collapsed admonition, not a solution) is a heading saved
     collapsed, under the note's title, a level below its section; what it folds is the
-    note: its code cells are the note's code, with their outputs, and the line of the page
-    after the note comes after the fold (under a "(continued)" heading where the page goes
-    on without one). No note is left as a quote of its title."""
+    note: its code cells are the note's code, with their outputs. The line of the page after
+    the note comes after the fold where it is a heading; where the page goes on without one,
+    the note has moved to the end of its section, and the line comes before it (in its
+    section: no heading between). No made-up heading ends a fold, and no note is left as a
+    quote of its title."""
     chapter = (REPO / "docs" / f"{chapter_of(name)}.md").read_text(encoding="utf-8")
     notes = [block for block in folded_blocks(chapter) if not block.solution]
     cells = published(built_site, name).cells
@@ -484,6 +490,7 @@ def test_what_the_page_folds_the_notebook_folds_up_to_where_the_page_goes_on(bui
     assert len(headings) == len(notes)
     for number, note in zip(headings, notes, strict=True):
         heading = cells[number]
+        hashes = "#" * heading_level(heading)
         assert heading.metadata == {**COLLAPSED, "id": heading.id}
         title = re.sub(r"\bthis page\b", "this chapter", note.title)  # PAGE_ONLY
         assert heading.source == "#" * heading_level(heading) + f" {title}"
@@ -495,12 +502,17 @@ def test_what_the_page_folds_the_notebook_folds_up_to_where_the_page_goes_on(bui
         words = " ".join(note.after.split()[:4])
         if not words or not re.match(r"[\w`]", words):  # a fence, a comment
             continue
-        rest = "\n".join(cell.source for cell in cells[number + 1 + len(folded) :][:2])
-        assert words.lstrip("#").strip() in rest, f"{note.title!r}: {words!r} is not after it"
-        if not note.after.startswith("#"):
-            assert rest.startswith("#" * heading_level(heading) + " ")
-            assert rest.splitlines()[0].endswith(" (continued)")
+        words = words.lstrip("#").strip()
+        if note.after.startswith("#"):
+            rest = "\n".join(cell.source for cell in cells[number + 1 + len(folded) :][:2])
+            assert words in rest, f"{note.title!r}: {words!r} is not after it"
+            continue
+        before = cells[:number]
+        start = max(n for n, cell in enumerate(before) if 0 < heading_level(cell) < len(hashes))
+        section_text = "\n".join(cell.source for cell in before[start:])
+        assert words in section_text, f"{note.title!r}: {words!r} is not before it, in its section"
     markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    assert "(continued)" not in markdown
     for note in notes:
         assert f"> **{note.title}**" not in markdown
 

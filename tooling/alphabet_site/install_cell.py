@@ -53,20 +53,25 @@ if importlib.util.find_spec("alphabet_tutorial") is None:  # pip only where it i
                          ", restart the kernel and run again.")
 from alphabet_tutorial import env  # where another version is installed, use this one
 env.setup_notebook(PACKAGE, built=({version}, {commit}))"""
-# The Markdown cell before it, which every medium shows. It names what the cell sets
-# (env.QUIET): TensorFlow's own log line says "oneDNN custom operations are on ... To turn
-# them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`", and the build sets it.
+# The Markdown cell before it, which every medium shows: two sentences, then what the cell
+# sets (env.QUIET), and why, folded for the curious reader (JupyterLab, Colab and the
+# notebook pages render `<details>`). TensorFlow's own log line says "oneDNN custom
+# operations are on ... To turn them off, set the environment variable
+# `TF_ENABLE_ONEDNN_OPTS=0`", and the build sets it.
+SAID = (
+    "First, run the next cell: it installs `alphabet_tutorial`, the tutorial's companion "
+    "package, and imports TensorFlow quietly. If pip cannot install the package, the cell "
+    "stops with one line that says what to run instead."
+)
+ONEDNN = (
+    "Before it imports TensorFlow, the cell sets `TF_ENABLE_ONEDNN_OPTS=0` (unless you set "
+    "it yourself), which turns off oneDNN, a library of optimised CPU operations. Those add "
+    "numbers up in another order than TensorFlow's own, so results can differ in their last "
+    "digits; the outputs saved in this notebook were made with oneDNN off, so that your run "
+    "matches them as closely as your versions and hardware allow."
+)
 INTRO = (
-    "First, run the next cell. It installs `alphabet_tutorial`, the tutorial's companion "
-    "package, at the version this notebook was built with, unless that version is installed "
-    "already. Then it imports TensorFlow, and with it Keras, with TensorFlow's start-up "
-    "messages kept out of the outputs and `TF_ENABLE_ONEDNN_OPTS=0` set first (unless you "
-    "set it yourself): that turns off TensorFlow's use of oneDNN, a library of optimised CPU "
-    "operations. Those add numbers up in another order than TensorFlow's own, so results "
-    "can differ in their last digits; the outputs saved in this notebook were made with "
-    "oneDNN off, so that your run matches them as closely as your versions and hardware "
-    "allow. If pip cannot install the package, the cell stops with one line that says what "
-    "to run instead."
+    f"{SAID}\n\n<details><summary>Why the cell turns oneDNN off</summary>\n\n{ONEDNN}\n\n</details>"
 )
 # The install cell's metadata: folded as described above.
 METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}

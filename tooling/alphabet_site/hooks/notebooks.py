@@ -15,8 +15,12 @@ Notebook 7 (`jp-MarkdownHeadingCollapsed`) and Colab (`colab.collapsed_sections`
 everything up to the next heading, the solution's code, its output and the answer after
 it, until the reader opens it, as the page folds it. Any other collapsed admonition (a
 note, a listing) is a collapsed heading too, under its title, over its prose, listings
-and code cells; where the chapter goes on after it without a heading, a heading
-"<section> (continued)" ends the fold, so that only the note is hidden. What the page
+and code cells. Its fold ends at the next heading of its level or higher, so where the
+chapter goes on after the note without one, the note moves down to the end of its
+section (before the next heading, exercise or note), with a line "It is folded further
+down in this section, under “Title”." (`MOVED`) where the prose before it ends with a
+colon (it introduced the note); a note whose code would then run after code of its
+section's stays, and a heading "<section> (continued)" ends its fold. What the page
 alone shows (the live widget, the tabs) the notebook's prose says as the notebook shows
 it (`ON_THE_PAGE`, `PAGE_ONLY`).
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
@@ -132,6 +136,8 @@ FOLDS = ("solution", "note")  # the metadata keys of the two
 # collapsed heading cell.
 COLLAPSED = {"jp-MarkdownHeadingCollapsed": True}
 MARKER = re.compile(r"^\s*<!--\s*(?P<name>[\w-]+)")
+# Where the prose before a note introduced it, and the note moved down: where it is.
+MOVED = "*It is folded further down in this section, under “{}”.*"
 NOTEBOOK_ONLY = "notebook-only"  # the tag of a cell the build does not run
 # Above each solution's folded heading, a code cell for the reader's own answer (the page
 # has none: its reader types into a notebook of their own).
@@ -345,6 +351,9 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     note = None  # its title, where it is a note (not a solution)
     closing = False  # whether a solution has just ended (a heading must follow)
     resume = ""  # the heading that ends a note's fold where no heading of the page does
+    note_at, note_code = 0, False  # where in `out` the note being read starts; its code
+    moved: list[str] = []  # the notes moved to the end of their section (below)
+    moved_to = 0  # the line of the page they go before
     level, exercise = 1, ""  # the chapter's heading level; the exercise's number, if any
     title = ""  # the title of the section being read
     section = page_url  # the address of the section being read
@@ -367,8 +376,31 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
         if fold is not None and line.strip() and indent <= fold:
             closing = note is None  # a solution's section: the page goes on with a heading
             if note is not None and not starts_section(line, resume.index(" ")):
-                out += ["", resume, ""]  # the note's section: here it ends
+                end = section_end(lines, number, resume.index(" "), fences)
+                solution = ADMONITION.match(lines[end]) if end < len(lines) else None
+                if (
+                    (solution and is_solution(solution))
+                    or note_code
+                    and any(
+                        fence.runnable or fence.notebook_cell
+                        for start, fence in fences.items()
+                        if number <= start < end
+                    )
+                ):  # its code runs before code of the section's, or the reader's answer
+                    # would be in its fold (a cell above the solution): it stays
+                    out += ["", resume, ""]
+                else:  # moved to where its fold ends: before the page's next heading
+                    moved, moved_to = moved + out[note_at:], end
+                    del out[note_at:]
+                    if next((said for said in reversed(out) if said.strip()), "").endswith(":"):
+                        out += ["", MOVED.format(note), ""]
+            elif note is not None and moved:  # a note that ends its section: after them
+                out[note_at:note_at] = ["", *moved, ""]
+                moved = []
             fold = note = None
+        if moved and number == moved_to:
+            out += ["", *moved, ""]
+            moved = []
         fence = fences.get(number)
         if fence is not None and (fence.runnable or fence.notebook_cell):
             while quote is not None and out[-1:] == [">"]:  # the quote ends before the cell
@@ -376,6 +408,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             out += ["", "```python", *fence.code.rstrip("\n").splitlines(), "```", ""]
             quote, number = None, fence.end + 1
             code_notes += [note] if note is not None else []
+            note_code = note_code or note is not None
             continue
         if fence is not None:
             info = line.strip().lstrip("`~").split()
@@ -430,6 +463,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             else:
                 key = "note"
                 heading = note = admonition["title"] or admonition["kind"].capitalize()
+                note_at, note_code = len(out), False
                 resume = f"{hashes} {title} (continued)" if title else f"{hashes} Continued"
             heading = inline(heading or "Solution")
             out += ["", REGION_START.format(key), f"{hashes} {heading}", REGION_END, ""]
@@ -441,11 +475,29 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             line = line.lstrip()
         line = inline(line)
         out.append(("> " + line if line else ">") if quote is not None else line)
+    out += ["", *moved]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
     text = name_folded_block(text, code_notes, src_uri)
     for page_only, in_notebook in PAGE_ONLY:
         text = re.sub(page_only, in_notebook, text)
     return text
+
+
+def section_end(lines: list[str], number: int, level: int, fences: dict) -> int:
+    """The first line from `number` on where the notebook has a heading of `level` or
+    higher (`starts_section`) other than a note's, outside fences (a solution's counts); the
+    end of the chapter where none is."""
+    while number < len(lines):
+        if number in fences:
+            number = fences[number].end + 1
+            continue
+        line = lines[number]
+        admonition = ADMONITION.match(line)
+        a_note = admonition is not None and is_collapsed(admonition) and not is_solution(admonition)
+        if starts_section(line, level) and not a_note:
+            return number
+        number += 1
+    return number
 
 
 def starts_section(line: str, level: int) -> bool:
