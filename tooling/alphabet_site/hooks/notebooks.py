@@ -81,9 +81,10 @@ LISTING_TITLE = re.compile(r'\btitle="(?P<title>[^"]+)"')  # ```py title="a/file
 # in place of the paragraph before them, which introduces it on the page ({url}: the
 # chapter page's section that shows it).
 ON_THE_PAGE = {
-    "next-letter-widget": "*On [the page online]({url}), a box here runs the trained Keras "
-    "model of the implementation chapter in your browser: type a few letters there, and it "
-    "shows how likely each letter is to come next.*",
+    "next-letter-widget": "*On [the page online]({url}), a box here runs, in your browser, "
+    "the Keras model the implementation chapter trains, with the weights it learnt when the "
+    "site was built: type a few letters there, and it shows how likely each letter is to "
+    "come next.*",
 }
 # Sentences about what only the page does, as the notebook says them: its tabs are
 # flattened one after the other under their names; what it folds, the notebook folds
@@ -94,9 +95,15 @@ PAGE_ONLY = (
         "this notebook shows both, one after the other, each under its name in bold.",
     ),
     (
-        r"The longer listings are folded;\s+open them when you want the details\.",
-        "The longer listings are in collapsed sections: open one with the arrow beside its "
-        "heading when you want the details.",
+        r"Listings you can skip on a first read are folded;\s+open them when you want the\s+"
+        r"details\.",
+        "Listings you can skip on a first read are in collapsed sections: open one with the "
+        "arrow beside its heading when you want the details.",
+    ),
+    (  # the home page's %pip line: the notebook's install cell has run it already
+        r"\(the chapters' notebooks install it for you in their first cell\)",
+        "(this notebook's first cell has installed it already, in the version these pages "
+        "were made with)",
     ),
     (  # the page's buttons (overrides/partials/actions.html), which a notebook has not
         r"Each chapter is also a notebook: use the buttons at the top of a chapter to\s+"
