@@ -5,6 +5,8 @@ the tutorial shows, read from the package's own source. Speed is measured per ep
 after a warm-up, with the implementations interleaved over several repeats (one seed
 per repeat), and reported as medians with their spread; each run stops at its first
 epoch at 100 %, which also gives the epochs to 100 % over the seeds.
+`compare_knobs` times Keras models built with different knobs in the same way: in turns,
+each against the first model's epochs of the same round.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import math
 import os
 import platform
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from alphabet_tutorial import impls
 from alphabet_tutorial.config import Config
-from alphabet_tutorial.display import Markdown
+from alphabet_tutorial.display import Markdown, table
 from alphabet_tutorial.machine import processor
 from alphabet_tutorial.sources import section_code_lines
 from alphabet_tutorial.task import check_positive_integer
@@ -61,11 +64,6 @@ class Comparison:
         """Per-epoch time of each repeat: the median of its warmed epochs."""
         return [statistics.median(r.epoch_seconds) for r in self.runs[impl] if r.epoch_seconds]
 
-    def median_epoch_seconds(self, impl: str) -> float:
-        """NaN when no run got past its first epoch (nothing warmed to time)."""
-        seconds = self.epoch_seconds(impl)
-        return statistics.median(seconds) if seconds else math.nan
-
     def ratio(self) -> float:
         """Keras's per-epoch time over the low-level one: the median of the run-by-run
         ratios, which a load that slows both sides of one repeat leaves alone."""
@@ -81,12 +79,6 @@ class Comparison:
             for keras, low in pairs
             if keras.epoch_seconds and low.epoch_seconds
         ]
-
-    def spread(self, impl: str) -> float:
-        """How much the repeats of one side differ: its slowest repeat's time per epoch over
-        its fastest's."""
-        seconds = self.epoch_seconds(impl)
-        return max(seconds) / min(seconds)
 
     def epochs_to_100(self, impl: str) -> list[int | None]:
         return [run.epochs_to_100 for run in self.runs[impl]]
@@ -139,6 +131,12 @@ def one_run(impl: str, config: Config) -> tuple[Run, int]:
     return run, int(model.count_params())
 
 
+def in_turn(names: Sequence[str], round_: int) -> list[str]:
+    """The order of one round: as given, then reversed, and so on, so that no name is
+    always timed first or last."""
+    return list(names) if round_ % 2 == 0 else list(names)[::-1]
+
+
 def compare(config: Config = Config(), repeats: int = REPEATS) -> Comparison:
     """Both implementations, warmed up, then trained `repeats` times each, interleaved
     (the order alternates), repeat r with seed `config.seed + r`."""
@@ -149,8 +147,7 @@ def compare(config: Config = Config(), repeats: int = REPEATS) -> Comparison:
         one_run(impl, config.replace(epochs=1, train_size=config.batch_size))
     result.runs = {impl: [] for impl in impls.NAMES}
     for repeat in range(repeats):
-        order = impls.NAMES if repeat % 2 == 0 else impls.NAMES[::-1]
-        for impl in order:
+        for impl in in_turn(impls.NAMES, repeat):
             run, parameters = one_run(impl, config.replace(seed=config.seed + repeat))
             result.runs[impl].append(run)
             result.parameters[impl] = parameters
@@ -202,9 +199,8 @@ def format_table(result: Comparison) -> Markdown:
 
 def format_summary(result: Comparison) -> Markdown:
     """The timing figures, for under the table: which side was faster, by how much from
-    repeat to repeat, and how much the repeats of one side differ."""
+    repeat to repeat, and which run's time stretched that range the most."""
     ratio, ratios = result.ratio(), result.ratios()
-    low, keras = (result.median_epoch_seconds(impl) * 1000 for impl in ("lowlevel", "keras"))
     if math.isnan(ratio) or not ratios:
         return Markdown(
             "Some runs stopped after their first epoch, so there was no warmed epoch to time."
@@ -215,14 +211,35 @@ def format_summary(result: Comparison) -> Markdown:
         verdict = f"Keras was {1 / ratio:.1f} times as fast as the low-level loop"
     else:
         verdict = "the two took about the same time (within 10 %)"
-    repeats = len(result.runs["keras"])
-    return Markdown(
+    summary = (
         f"Per epoch, {verdict}: the median of the {len(ratios)} runs' ratios, which went "
-        f"from {min(ratios):.1f} to {max(ratios):.1f}. The times themselves were {keras:.1f} ms "
-        f"against {low:.1f} ms (medians of {repeats} runs each). Per epoch, Keras's "
-        f"slowest run took {result.spread('keras'):.2f} times as long as its fastest, the "
-        f"low-level loop's {result.spread('lowlevel'):.2f} times."
+        f"from {min(ratios):.1f} to {max(ratios):.1f}."
     )
+    return Markdown(" ".join([summary, *widest(result)]))
+
+
+def widest(result: Comparison) -> list[str]:
+    """The sentence that names the time behind the ratio farthest from the median: the
+    side whose epoch in that run was farthest from its own median (none when every run
+    gave the same ratio, or when some run has no warmed epoch to pair)."""
+    ratios = result.ratios()
+    runs = {impl: result.epoch_seconds(impl) for impl in impls.NAMES}
+    if len(set(ratios)) < 2 or any(len(seconds) != len(ratios) for seconds in runs.values()):
+        return []
+    median = statistics.median(ratios)
+    far = max(range(len(ratios)), key=lambda r: abs(math.log(ratios[r] / median)))
+
+    def off(impl: str) -> float:  # how far that run's epoch is from the side's median
+        return abs(math.log(runs[impl][far] / statistics.median(runs[impl])))
+
+    impl = max(impls.NAMES, key=off)
+    side = "Keras's" if impl == "keras" else "the low-level loop's"
+    return [
+        f"The ratio farthest from the median, {ratios[far]:.1f}, comes from the run in which "
+        f"{side} epoch took "
+        f"{1000 * runs[impl][far]:.1f} ms, against a median of "
+        f"{1000 * statistics.median(runs[impl]):.1f} ms over the {len(ratios)} runs."
+    ]
 
 
 def format_method(result: Comparison) -> Markdown:
@@ -237,3 +254,75 @@ def format_method(result: Comparison) -> Markdown:
         f"{result.machine['cpu']} (load average {result.machine['load']} when it started, "
         f"other work sharing the cores), with {result.machine['versions']}."
     )
+
+
+@dataclass(frozen=True)
+class KnobRounds:
+    """Warm epochs of models that took turns, one epoch each per round; the first model
+    is the baseline the others are measured against."""
+
+    seconds: dict[str, list[float]]  # model: its epoch's time, round by round
+    in_calls: dict[str, list[float]]  # model: the part of it in calls to the step
+
+    @property
+    def baseline(self) -> str:
+        return next(iter(self.seconds))
+
+    def to_baseline(self, name: str) -> list[float]:
+        """The model's epoch over the baseline's epoch of the same round, round by round."""
+        pairs = zip(self.seconds[name], self.seconds[self.baseline], strict=True)
+        return [seconds / baseline for seconds, baseline in pairs]
+
+    def found(self, name: str) -> str:
+        """What the rounds say of the model against the baseline."""
+        ratios = self.to_baseline(name)
+        if max(ratios) < 1:
+            return "faster in every round"
+        if min(ratios) > 1:
+            return "slower in every round"
+        return "within the rounds' spread"
+
+    def table(self) -> Markdown:
+        """Per model: the median epoch, its two parts, and its ratio to the baseline."""
+
+        def ms(seconds: list[float]) -> str:
+            return f"{1000 * statistics.median(seconds):.0f} ms"
+
+        def around(name: str) -> list[float]:  # the epoch outside the calls: fit's own work
+            pairs = zip(self.seconds[name], self.in_calls[name], strict=True)
+            return [epoch - in_calls for epoch, in_calls in pairs]
+
+        header = ["Knob", "Warm epoch: median", "In calls to the step", "Around them"]
+        rows = [
+            [
+                name,
+                ms(seconds),
+                ms(self.in_calls[name]),
+                ms(around(name)),
+                spread(self.to_baseline(name), digits=2),
+            ]
+            for name, seconds in self.seconds.items()
+        ]
+        return table([*header, f"Warm epoch / {self.baseline}: median (range)"], rows)
+
+
+def compare_knobs(
+    models: dict[str, object],
+    fit_timed: Callable[..., tuple[list[float], list[float]]],
+    rounds: int = REPEATS,
+) -> KnobRounds:
+    """Train each of `models` for one more epoch per round with `fit_timed(model,
+    epochs=1)`, which returns the epochs' times and the parts of them in calls to the
+    training step. The models take turns (the order alternates), so that the machine's
+    load of each moment falls on all of them alike, and each is judged against the first
+    model's epoch of its round."""
+    check_positive_integer("rounds", rounds)
+    if not models:
+        raise ValueError("models must hold at least one model: the first is the baseline")
+    result = KnobRounds({name: [] for name in models}, {name: [] for name in models})
+    for round_ in range(rounds):
+        for name in in_turn(list(models), round_):
+            seconds, in_calls = fit_timed(models[name], epochs=1)
+            result.seconds[name] += seconds
+            result.in_calls[name] += in_calls
+    return result

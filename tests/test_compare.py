@@ -97,15 +97,36 @@ def test_the_table_gives_medians_and_ranges_over_the_repeats():
 
 def test_the_summary_says_which_side_was_faster_from_the_measured_ratio():
     summary = compare.format_summary(made_up(3.0))
-    # Repeat by repeat: 33 ms over 10, 12, 11, 20 and 9 ms; the low-level side varies most.
+    # Repeat by repeat: 33 ms over 10, 12, 11, 20 and 9 ms, ratios 3.3, 2.75, 3, 1.65 and
+    # 3.67; the farthest from their median, 3, is the low-level side's 20 ms run.
     assert summary == (
         "Per epoch, Keras took 3.0 times as long as the low-level loop: the median of the 5 "
-        "runs' ratios, which went from 1.7 to 3.7. The times themselves were 33.0 ms against "
-        "11.0 ms (medians of 5 runs each). Per epoch, Keras's slowest run took 1.00 times as "
-        "long as its fastest, the low-level loop's 2.22 times."
+        "runs' ratios, which went from 1.7 to 3.7. The ratio farthest from the median, 1.7, "
+        "comes from the run in which the low-level loop's epoch took 20.0 ms, against a "
+        "median of 11.0 ms over the 5 runs."
     )
     assert "Keras was 1.5 times as fast" in compare.format_summary(made_up(1 / 1.5))
     assert "about the same time" in compare.format_summary(made_up(1.0))
+
+
+def test_the_summary_names_the_keras_run_when_it_is_the_one_out_of_line():
+    result = made_up(3.0)
+    keras = [0.030, 0.036, 0.033, 0.120, 0.027]  # 3 times the low-level side, then 6 times
+    result.runs["keras"] = [Run("keras", 7 + r, 3, 1.0, [s, s]) for r, s in enumerate(keras)]
+    assert compare.format_summary(result).endswith(
+        "The ratio farthest from the median, 6.0, comes from the run in which Keras's epoch "
+        "took 120.0 ms, against a median of 33.0 ms over the 5 runs."
+    )
+
+
+def test_the_summary_has_one_sentence_when_every_run_gave_the_same_ratio():
+    result = made_up(3.0)
+    for impl in impls.NAMES:
+        result.runs[impl] = [Run(impl, 7 + r, 3, 1.0, [0.01, 0.01]) for r in range(3)]
+    assert compare.format_summary(result) == (
+        "Per epoch, the two took about the same time (within 10 %): the median of the 3 "
+        "runs' ratios, which went from 1.0 to 1.0."
+    )
 
 
 def test_the_method_states_the_rule_the_repeats_and_the_machine():
@@ -146,3 +167,48 @@ def test_runs_are_warmed_interleaved_seeded_and_timed_after_their_first_epoch(mo
         assert result.epochs_to_100(impl) == [3, 3, 3]
         assert result.epoch_seconds(impl) == pytest.approx([0.25] * 3)  # median of 0.2, 0.3
     assert result.ratio() == pytest.approx(1.0)
+
+
+def test_knobs_take_turns_and_each_is_judged_against_the_first_in_its_round():
+    """compare_knobs with a stand-in for one epoch of `fit`: which model ran when, and
+    the table and verdicts made from the times it gave."""
+    ran = []
+    epoch = {"defaults": 0.040, "faster": 0.030, "slower": 0.050, "mixed": 0.040}
+    mixed = iter([0.030, 0.050, 0.040])
+
+    def fit_timed(name, epochs):
+        assert epochs == 1
+        ran.append(name)
+        seconds = next(mixed) if name == "mixed" else epoch[name]
+        return [seconds], [seconds / 5]  # a fifth of it in calls to the step
+
+    models = {name: name for name in epoch}
+    timed = compare.compare_knobs(models, fit_timed, rounds=3)
+    names = list(epoch)
+    assert ran == names + names[::-1] + names  # the order alternates
+    assert timed.to_baseline("defaults") == [1.0, 1.0, 1.0]
+    assert timed.to_baseline("faster") == pytest.approx([0.75] * 3)
+    assert [timed.found(name) for name in names[1:]] == [
+        "faster in every round",
+        "slower in every round",
+        "within the rounds' spread",
+    ]
+    assert timed.table().splitlines() == [
+        "| Knob | Warm epoch: median | In calls to the step | Around them "
+        "| Warm epoch / defaults: median (range) |",
+        "|---|---:|---:|---:|---:|",
+        "| defaults | 40 ms | 8 ms | 32 ms | 1.00 (1.00 to 1.00) |",
+        "| faster | 30 ms | 6 ms | 24 ms | 0.75 (0.75 to 0.75) |",
+        "| slower | 50 ms | 10 ms | 40 ms | 1.25 (1.25 to 1.25) |",
+        "| mixed | 40 ms | 8 ms | 32 ms | 1.00 (0.75 to 1.25) |",
+    ]
+
+
+def test_knobs_without_models_or_rounds_are_value_errors():
+    def fit_timed(model, epochs):
+        raise AssertionError("nothing to train")
+
+    with pytest.raises(ValueError, match="models must hold at least one model"):
+        compare.compare_knobs({}, fit_timed)
+    with pytest.raises(ValueError, match="rounds must be a positive integer, got 0"):
+        compare.compare_knobs({"defaults": None}, fit_timed, rounds=0)

@@ -126,6 +126,13 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     for name in list(knobs)[1:]:  # the epoch, then its two parts, in whole milliseconds
         assert all(re.fullmatch(r"\d+ ms", cell) for cell in knobs[name][:3]), knobs[name]
     assert knobs["defaults"][-1] == "1.00 (1.00 to 1.00)"  # its own rounds, against itself
+    # Before the rounds, one fit of two epochs per knob, in the order of the table.
+    first_fits = re.findall(
+        r"^(\S+): first epoch \d+ ms, second \d+ ms \(\d+ ms of it in calls to the step\)$",
+        text_shown,
+        re.M,
+    )
+    assert first_fits == list(knobs)[1:], first_fits
     ratios = re.compile(r"(\d+\.\d\d) \((\d+\.\d\d) to (\d+\.\d\d)\)")
     for name in list(knobs)[2:]:
         low, middle, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 1, 3))
