@@ -219,9 +219,11 @@ def format_summary(result: Comparison) -> Markdown:
 
 
 def widest(result: Comparison) -> list[str]:
-    """The sentence that names the time behind the ratio farthest from the median: the
-    side whose epoch in that run was farthest from its own median (none when every run
-    gave the same ratio, or when some run has no warmed epoch to pair)."""
+    """The sentence that gives the times behind the ratio farthest from the median: each
+    side's epoch in that run, beside that side's median, so the reader sees which one was
+    out of line (none when every run gave the same ratio, or when some run has no warmed
+    epoch to pair). Its words are the same whichever side it was: only measured numbers
+    change from one build to the next."""
     ratios = result.ratios()
     runs = {impl: result.epoch_seconds(impl) for impl in impls.NAMES}
     if len(set(ratios)) < 2 or any(len(seconds) != len(ratios) for seconds in runs.values()):
@@ -229,16 +231,15 @@ def widest(result: Comparison) -> list[str]:
     median = statistics.median(ratios)
     far = max(range(len(ratios)), key=lambda r: abs(math.log(ratios[r] / median)))
 
-    def off(impl: str) -> float:  # how far that run's epoch is from the side's median
-        return abs(math.log(runs[impl][far] / statistics.median(runs[impl])))
+    def epoch(impl: str) -> str:  # that run's epoch, and the side's median over the runs
+        return (
+            f"{1000 * runs[impl][far]:.1f} ms (median "
+            f"{1000 * statistics.median(runs[impl]):.1f} ms)"
+        )
 
-    impl = max(impls.NAMES, key=off)
-    side = "Keras's" if impl == "keras" else "the low-level loop's"
     return [
-        f"The ratio farthest from the median, {ratios[far]:.1f}, comes from the run in which "
-        f"{side} epoch took "
-        f"{1000 * runs[impl][far]:.1f} ms, against a median of "
-        f"{1000 * statistics.median(runs[impl]):.1f} ms over the {len(ratios)} runs."
+        f"The ratio farthest from the median, {ratios[far]:.1f}, comes from a run in which "
+        f"Keras's epoch took {epoch('keras')} and the low-level loop's {epoch('lowlevel')}."
     ]
 
 

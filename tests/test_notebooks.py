@@ -503,7 +503,9 @@ def test_what_the_page_folds_the_notebook_folds_up_to_where_the_page_goes_on(bui
         if not words or not re.match(r"[\w`]", words):  # a fence, a comment
             continue
         words = words.lstrip("#").strip()
-        if note.after.startswith("#"):
+        if note.after.startswith("Next: "):  # the closing line: a "## Next" section
+            words = "## Next"
+        if note.after.startswith(("#", "Next: ")):
             rest = "\n".join(cell.source for cell in cells[number + 1 + len(folded) :][:2])
             assert words in rest, f"{note.title!r}: {words!r} is not after it"
             continue

@@ -95,7 +95,7 @@ PAGE_ONLY = (
         "this notebook shows both, one after the other, each under its name in bold.",
     ),
     (
-        r"Listings you can skip on a first read are folded;\s+open them when you want the\s+"
+        r"Listings you can skip on a first\s+read are folded;\s+open them when you want the\s+"
         r"details\.",
         "Listings you can skip on a first read are in collapsed sections: open one with the "
         "arrow beside its heading when you want the details.",
