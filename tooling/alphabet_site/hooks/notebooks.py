@@ -263,8 +263,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
         f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
-        f"tutorial “{config['site_name']}”. It is saved with its outputs; run the cells "
-        "in order to make your own.*"
+        f"tutorial “{config['site_name']}”. It is saved with the outputs the chapter's "
+        "page shows (a cell that only a notebook runs, such as TensorBoard's, has none); "
+        "run the cells in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
     chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
