@@ -78,7 +78,6 @@ class BackendRun:
     # `evaluate`'s loss for a model sure of a wrong letter (defaults.confident_mistake_loss):
     # the logit gap where the loss uses the logits, -log(epsilon) where it clips
     confident_mistake_loss: float
-    op_graph_note: str  # what `train --logdir` says about the op graph ("" on TensorFlow)
     # backend whose `.keras` file this one loaded -> largest difference of the
     # probabilities on every window from what that backend itself predicted
     loaded: dict[str, float] = field(default_factory=dict)
@@ -130,7 +129,6 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
     import keras
 
     from alphabet_tutorial.evaluation import predict_next
-    from alphabet_tutorial.keras_model import op_graph_note
     from alphabet_tutorial.task import evaluation_set
 
     settings = Config(**config)
@@ -156,7 +154,6 @@ def train_on_this_backend(config: dict, impl: str, repeats: int, save: str | Non
         "predictions": {text: predict_next(model, text, settings)[0][0] for text in PROMPTS},
         "probabilities": keras.ops.convert_to_numpy(output).tolist(),  # (windows, 26)
         "confident_mistake_loss": CONFIDENT_MISTAKE[0],
-        "op_graph_note": op_graph_note(),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,16 @@ def test_the_pages_quote_the_record_and_say_it_was_not_measured_at_build_time(bu
     for page in (conclusions, backends, beyond):
         assert "switches to NVIDIA's fused cuDNN kernel" not in page  # the old guess
         assert "nearly in proportion" not in page
+
+
+def test_the_backends_page_links_the_script_at_the_commit_that_recorded_the_figures():
+    """The link cannot rot: it names a commit, and that commit holds this very record."""
+    page = (REPO / "docs" / "backends.md").read_text()
+    (commit,) = re.findall(r"/blob/([0-9a-f]{40})/benchmarks/bench_gpu\.py", page)
+    recorded = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{commit}:benchmarks/gpu/h200.json"],
+        capture_output=True,
+        text=True,
+    )
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads(recorded.stdout) == RECORD
