@@ -116,7 +116,7 @@ def train(config: Config = Config(), logdir=None, progress=None, model=None, sto
         verbose=0,
         callbacks=callbacks,
     )
-    if logdir and has_op_graph():
+    if logdir and keras.config.backend() == "tensorflow":  # the only one with an op graph
         write_forward_graph(model, Path(logdir) / "train")
     return model, history
 

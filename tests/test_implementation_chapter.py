@@ -1,9 +1,10 @@
 """The Keras chapter's code writes what its TensorBoard section shows.
 
 The screenshots come from the package's `train`; a reader runs the chapter's own blocks.
-Keras 3's TensorBoard callback logs the layer graph only, so the chapter's Keras training
-block writes the op graph of the forward pass itself: here that block runs as a reader
-runs it, in an empty directory, and its run folder must hold both graphs.
+Keras 3's TensorBoard callback logs the layer graph only, so the chapter's optional cell
+after the Keras training block writes the op graph of the forward pass: here both blocks
+run as a reader runs them, in an empty directory, and the run folder holds the layer graph
+after training and the op graph only once the optional cell has run.
 """
 
 from __future__ import annotations
@@ -19,11 +20,21 @@ CHAPTER = Path(__file__).resolve().parent.parent / "docs" / "keras-implementatio
 
 
 @pytest.mark.slow
-def test_the_keras_training_block_logs_the_layer_graph_and_the_op_graph(tmp_path, monkeypatch):
-    fences = parse(CHAPTER.read_text(encoding="utf-8"))
-    (block,) = [f for f in fences if f.runnable and 'log_dir="runs/keras"' in f.code]
+def test_the_keras_training_block_logs_the_layers_and_the_optional_cell_the_op_graph(
+    tmp_path, monkeypatch
+):
+    fences = [f for f in parse(CHAPTER.read_text(encoding="utf-8")) if f.runnable]
+    (training,) = [f for f in fences if 'log_dir="runs/keras"' in f.code]
+    (optional,) = [f for f in fences if "tf.summary.graph(" in f.code]
+    assert fences.index(optional) == fences.index(training) + 1  # right after it
+    assert "tensorflow" not in training.code  # the Keras tab is Keras only
     monkeypatch.chdir(tmp_path)
-    exec(compile(block.code, str(CHAPTER), "exec"), {"__name__": "__main__"})
-    events, graphs = read_events(tmp_path / "runs" / "keras" / "train")
+    namespace = {"__name__": "__main__"}
+    exec(compile(training.code, str(CHAPTER), "exec"), namespace)
+    run = tmp_path / "runs" / "keras" / "train"
+    events, graphs = read_events(run)
     assert [plugin for _, plugin, _ in events["keras"]] == ["graph_keras_model"]  # layers
-    assert graphs == 1  # and the op graph of one forward pass, which the screenshot shows
+    assert graphs == 0  # the callback writes no op graph, as the page says
+    exec(compile(optional.code, str(CHAPTER), "exec"), namespace)
+    events, graphs = read_events(run)
+    assert graphs == 1  # the op graph of one forward pass, which the screenshot shows
