@@ -213,7 +213,7 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
 # --8<-- [start:loop]
 def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_100=False):
     """The epochs: shuffled batches through `train_step`, then every window scored."""
-    check_model_fits(model, config)  # the package's input check: a model built for config
+    check_model_fits(model, config)  # the package's input check: ValueError on a wrong config
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)
