@@ -213,11 +213,11 @@ def train(config: Config = Config(), logdir=None, progress=None, stop_at_100=Fal
 # --8<-- [start:loop]
 def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_100=False):
     """The epochs: shuffled batches through `train_step`, then every window scored."""
-    check_model_fits(model, config)  # ValueError unless built for this window and units
+    check_model_fits(model, config)  # the package's input check: ValueError on a wrong config
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     eval_inputs, eval_targets = evaluation_set(config)
     shuffle = np.random.default_rng(config.seed)
-    history = History("lowlevel")
+    history = History("lowlevel")  # per epoch: loss, accuracy, accuracy on every window, time
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
         order = shuffle.permutation(len(inputs))
@@ -230,6 +230,7 @@ def fit(model, train_step, config: Config, writer=None, progress=None, stop_at_1
         seconds = time.perf_counter() - started
         eval_accuracy = accuracy(model(eval_inputs), eval_targets)  # on every window
         history.record(loss_sum / len(order), hit_sum / len(order), eval_accuracy, seconds)
+        # optional, when train asks: TensorBoard's logs, a progress bar, an early stop
         if writer is not None:
             log_epoch(writer, model, history, epoch)
         if progress is not None:

@@ -319,6 +319,28 @@ def test_a_notebook_opens_with_its_title_and_a_link_to_its_chapter(built_site, n
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_intro_speaks_of_cells_without_outputs_only_where_there_are_some(built_site, name):
+    notebook = published(built_site, name)
+    only_here = [  # cells the build does not run, other than the reader's answer cells
+        cell
+        for cell in notebook.cells
+        if NOTEBOOK_ONLY in cell.metadata.get("tags", [])
+        and "exercise" not in cell.metadata["tags"]
+    ]
+    said = "a cell that only a notebook runs" in notebook.cells[0].source
+    assert said == bool(only_here), [cell.source for cell in only_here]
+    assert all(not cell.outputs for cell in only_here)
+
+
+def test_the_home_notebook_does_not_point_at_the_install_line_its_first_cell_ran(built_site):
+    page = " ".join((REPO / "docs" / "index.md").read_text(encoding="utf-8").split())
+    assert "(to run it yourself, install the companion package first, as" in page
+    text = "\n".join(cell.source for cell in published(built_site, "home").cells)
+    assert "to run it yourself" not in text
+    assert "Here is the whole task, every example the model is trained on:" in text
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_the_install_cell_is_said_and_folded_under_its_title(built_site, name):
     """A line every medium shows says what the install cell does; the cell itself is a
     Colab form (its `#@title` shown, its code hidden) and source_hidden in JupyterLab."""

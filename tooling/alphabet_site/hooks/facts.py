@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import re
 
 from alphabet_site.gpu_figures import gpu_facts
@@ -59,6 +60,9 @@ def computed_facts(config) -> dict[str, str]:
     lstm = sum(int(tf.size(variable)) for variable in model.cell.trainable_variables)
     total = model.count_params()
     units = config.units
+    batches = -(-config.train_size // config.batch_size)
+    steps = config.epochs * batches  # the recap's training, every epoch run
+    beta_2 = adam_defaults(Adam)["beta_2"]
     return {
         "window": str(config.window),
         "window_word": number_word(config.window),
@@ -78,8 +82,11 @@ def computed_facts(config) -> dict[str, str]:
         "lstm_parameters": f"{lstm:,}",
         "dense_parameters": f"{total - lstm:,}",
         "parameters": f"{total:,}",
-        "batches_per_epoch": str(-(-config.train_size // config.batch_size)),
+        "batches_per_epoch": str(batches),
+        "train_steps": str(steps),
         **{name: latex_number(value) for name, value in adam_defaults(Adam).items()},
+        "adam_epsilon_first": f"{epsilon_scale(beta_2, 1):.1f}",
+        "adam_epsilon_last": f"{epsilon_scale(beta_2, steps):.1f}",
         "cell_lines": str(code_lines(section(inspect.getsource(lowlevel), "cell"))),
         "repeats": str(REPEATS),
         "python_min": metadata.metadata("alphabet-tutorial")["Requires-Python"].removeprefix(">="),
@@ -101,6 +108,12 @@ def adam_defaults(optimizer) -> dict[str, float]:
     """beta_1, beta_2 and epsilon: the defaults of the package's Adam (Keras's own)."""
     parameters = inspect.signature(optimizer.__init__).parameters
     return {name: parameters[name].default for name in ("beta_1", "beta_2", "epsilon")}
+
+
+def epsilon_scale(beta_2: float, step: int) -> float:
+    """How much larger Keras's Adam epsilon is at `step`, written in the Adam paper's
+    Algorithm 1 form: epsilon / sqrt(1 - beta_2**step)."""
+    return 1 / math.sqrt(1 - beta_2**step)
 
 
 def render(markdown: str, values: dict[str, str]) -> str:

@@ -113,6 +113,11 @@ PAGE_ONLY = (
         "top of each chapter download its notebook, open it in Colab, or show a copy that "
         "holds the outputs shown on the page.",
     ),
+    (  # the home page's pointer to its install line: the install cell has run it
+        r"\s+\(to\s+run\s+it\s+yourself,\s+install\s+the\s+companion\s+package\s+first,\s+as\s+"
+        r"\[How\s+to\s+follow\s+along\]\([^)]*\)\s+shows\)",
+        "",
+    ),
     (r"\bwhen the page was built\b", "when this notebook was built"),
     (  # the install cell has imported TensorFlow, and so Keras (what-is-keras.md)
         r"the\s+first cell of a fresh kernel:",
@@ -261,11 +266,13 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     page_url = urljoin(config["site_url"], page_path(src_uri))
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
+    only_here = any(fence.notebook_cell for fence in parse(text))  # a cell the page has not
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
         f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
         f"tutorial “{config['site_name']}”. It is saved with the outputs the chapter's "
-        "page shows (a cell that only a notebook runs, such as TensorBoard's, has none); "
-        "run the cells in order to make your own.*"
+        "page shows"
+        + (" (a cell that only a notebook runs, such as TensorBoard's, has none)" * only_here)
+        + "; run the cells in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
     chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
