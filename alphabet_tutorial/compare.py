@@ -5,8 +5,8 @@ the tutorial shows, read from the package's own source. Speed is measured per ep
 after a warm-up, with the implementations interleaved over several repeats (one seed
 per repeat), and reported as medians with their spread; each run stops at its first
 epoch at 100 %, which also gives the epochs to 100 % over the seeds.
-`compare_knobs` times Keras models built with different knobs in the same way: in turns,
-each against the first model's epochs of the same round.
+`KnobRounds` holds the timings of Keras models built with different knobs, trained in
+turns, each against the first model's epochs of the same round.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import math
 import os
 import platform
 import statistics
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from alphabet_tutorial import impls
@@ -59,6 +60,7 @@ class Comparison:
     parameters: dict[str, int]
     runs: dict[str, list[Run]] = field(default_factory=dict)
     machine: dict[str, str] = field(default_factory=dict)
+    seconds: float = math.nan  # the whole comparison's wall-clock time, warm-up included
 
     def epoch_seconds(self, impl: str) -> list[float]:
         """Per-epoch time of each repeat: the median of its warmed epochs."""
@@ -89,6 +91,7 @@ class Comparison:
             "config": self.config.as_dict(),
             "rule": RULE,
             "machine": self.machine,
+            "seconds": self.seconds,
             "epoch_time_ratio_keras_over_lowlevel": self.ratio(),
             "epoch_time_ratio_per_repeat": self.ratios(),
             "impls": {
@@ -141,6 +144,7 @@ def compare(config: Config = Config(), repeats: int = REPEATS) -> Comparison:
     """Both implementations, warmed up, then trained `repeats` times each, interleaved
     (the order alternates), repeat r with seed `config.seed + r`."""
     check_positive_integer("repeats", repeats)
+    started = time.perf_counter()
     result = Comparison(config, {impl: lines_of_code(impl) for impl in impls.NAMES}, {})
     result.machine = machine()
     for impl in impls.NAMES:  # warm-up: one-off costs of the process, charged to neither
@@ -151,6 +155,7 @@ def compare(config: Config = Config(), repeats: int = REPEATS) -> Comparison:
             run, parameters = one_run(impl, config.replace(seed=config.seed + repeat))
             result.runs[impl].append(run)
             result.parameters[impl] = parameters
+    result.seconds = time.perf_counter() - started
     return result
 
 
@@ -177,7 +182,7 @@ def format_table(result: Comparison) -> Markdown:
         return ", ".join(f"{run.final_accuracy:.0%}" for run in result.runs[impl])
 
     rows = [
-        ("Lines of code (one rule, below)", lambda impl: str(result.lines[impl])),
+        ("Lines of code", lambda impl: str(result.lines[impl])),
         ("Parameters", lambda impl: f"{result.parameters[impl]:,}"),
         (
             "Time per epoch, ms: median (range)",
@@ -246,6 +251,7 @@ def widest(result: Comparison) -> list[str]:
 def format_method(result: Comparison) -> Markdown:
     """How the lines were counted, how time was measured, and on what machine."""
     config, repeats = result.config, len(result.runs["keras"])
+    took = "" if math.isnan(result.seconds) else f" The comparison took {result.seconds:.0f} s."
     return Markdown(
         f"Lines of code follow one rule for both sides: {RULE} After one warm-up run of "
         f"each, both implementations were trained {repeats} times, interleaved (the order "
@@ -253,17 +259,27 @@ def format_method(result: Comparison) -> Markdown:
         "epoch at 100 %. The time of an epoch is that of its training steps; the first "
         "epoch of each run, which traces the training step, is left out. Measured on "
         f"{result.machine['cpu']} (load average {result.machine['load']} when it started, "
-        f"other work sharing the cores), with {result.machine['versions']}."
+        f"other work sharing the cores), with {result.machine['versions']}.{took}"
     )
 
 
-@dataclass(frozen=True)
 class KnobRounds:
-    """Warm epochs of models that took turns, one epoch each per round; the first model
-    is the baseline the others are measured against."""
+    """Warm epochs of models that take turns, one epoch each per round; each is judged
+    against the epoch of the first model, the baseline, in the same round."""
 
-    seconds: dict[str, list[float]]  # model: its epoch's time, round by round
-    in_calls: dict[str, list[float]]  # model: the part of it in calls to the step
+    def __init__(self, names: Sequence[str]) -> None:
+        if not names:
+            raise ValueError("names must hold at least one model: the first is the baseline")
+        self.seconds: dict[str, list[float]] = {name: [] for name in names}  # round by round
+        self.in_calls: dict[str, list[float]] = {name: [] for name in names}  # in the step
+
+    def add(self, name: str, seconds: list[float], in_calls: list[float]) -> None:
+        """Record the epochs `fit_timed` gave for `name`: their times, and the parts of
+        them spent in calls to the training step."""
+        if name not in self.seconds:
+            raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
+        self.seconds[name] += seconds
+        self.in_calls[name] += in_calls
 
     @property
     def baseline(self) -> str:
@@ -305,25 +321,3 @@ class KnobRounds:
             for name, seconds in self.seconds.items()
         ]
         return table([*header, f"Warm epoch / {self.baseline}: median (range)"], rows)
-
-
-def compare_knobs(
-    models: dict[str, object],
-    fit_timed: Callable[..., tuple[list[float], list[float]]],
-    rounds: int = REPEATS,
-) -> KnobRounds:
-    """Train each of `models` for one more epoch per round with `fit_timed(model,
-    epochs=1)`, which returns the epochs' times and the parts of them in calls to the
-    training step. The models take turns (the order alternates), so that the machine's
-    load of each moment falls on all of them alike, and each is judged against the first
-    model's epoch of its round."""
-    check_positive_integer("rounds", rounds)
-    if not models:
-        raise ValueError("models must hold at least one model: the first is the baseline")
-    result = KnobRounds({name: [] for name in models}, {name: [] for name in models})
-    for round_ in range(rounds):
-        for name in in_turn(list(models), round_):
-            seconds, in_calls = fit_timed(models[name], epochs=1)
-            result.seconds[name] += seconds
-            result.in_calls[name] += in_calls
-    return result

@@ -87,7 +87,7 @@ def made_up(ratio: float) -> Comparison:
 def test_the_table_gives_medians_and_ranges_over_the_repeats():
     table = compare.format_table(made_up(3.0)).splitlines()
     assert table[0] == "| Measure | Low-level TensorFlow | Keras |"
-    assert "| Lines of code (one rule, below) | 133 | 61 |" in table
+    assert "| Lines of code | 133 | 61 |" in table
     assert "| Parameters | 8,410 | 8,410 |" in table
     assert "| Time per epoch, ms: median (range) | 11.0 (9.0 to 20.0) | 33.0 (33.0 to 33.0) |" in (
         table
@@ -135,6 +135,10 @@ def test_the_method_states_the_rule_the_repeats_and_the_machine():
     assert "trained 5 times, interleaved" in method and "seed 7 + *r*" in method
     assert "Test CPU, 2 logical cores (load average 1.0" in method
     assert "GPU" not in method  # the GPU figures are recorded apart
+    assert "took" not in method  # a comparison that was not timed says no time
+    result = made_up(3.0)
+    result.seconds = 41.6
+    assert compare.format_method(result).endswith(" The comparison took 42 s.")
 
 
 def test_runs_are_warmed_interleaved_seeded_and_timed_after_their_first_epoch(monkeypatch):
@@ -167,27 +171,24 @@ def test_runs_are_warmed_interleaved_seeded_and_timed_after_their_first_epoch(mo
         assert result.epochs_to_100(impl) == [3, 3, 3]
         assert result.epoch_seconds(impl) == pytest.approx([0.25] * 3)  # median of 0.2, 0.3
     assert result.ratio() == pytest.approx(1.0)
+    assert 0 < result.seconds < 60  # the whole comparison's wall-clock time, measured
 
 
-def test_knobs_take_turns_and_each_is_judged_against_the_first_in_its_round():
-    """compare_knobs with a stand-in for one epoch of `fit`: which model ran when, and
-    the table and verdicts made from the times it gave."""
-    ran = []
+def test_knobs_are_judged_against_the_first_model_in_each_round():
+    """Three rounds of made-up epochs, added in alternating order as the page's loop adds
+    them: the ratios, verdicts and table made from them."""
     epoch = {"defaults": 0.040, "faster": 0.030, "slower": 0.050, "mixed": 0.040}
     mixed = iter([0.030, 0.050, 0.040])
-
-    def fit_timed(name, epochs):
-        assert epochs == 1
-        ran.append(name)
-        seconds = next(mixed) if name == "mixed" else epoch[name]
-        return [seconds], [seconds / 5]  # a fifth of it in calls to the step
-
-    models = {name: name for name in epoch}
-    timed = compare.compare_knobs(models, fit_timed, rounds=3)
+    timed = compare.KnobRounds(list(epoch))
     names = list(epoch)
-    assert ran == names + names[::-1] + names  # the order alternates
+    for order in (names, names[::-1], names):
+        for name in order:
+            seconds = next(mixed) if name == "mixed" else epoch[name]
+            timed.add(name, [seconds], [seconds / 5])  # a fifth of it in calls to the step
+    assert timed.baseline == "defaults"
     assert timed.to_baseline("defaults") == [1.0, 1.0, 1.0]
     assert timed.to_baseline("faster") == pytest.approx([0.75] * 3)
+    assert timed.to_baseline("mixed") == pytest.approx([0.75, 1.25, 1.0])
     assert [timed.found(name) for name in names[1:]] == [
         "faster in every round",
         "slower in every round",
@@ -204,11 +205,10 @@ def test_knobs_take_turns_and_each_is_judged_against_the_first_in_its_round():
     ]
 
 
-def test_knobs_without_models_or_rounds_are_value_errors():
-    def fit_timed(model, epochs):
-        raise AssertionError("nothing to train")
-
-    with pytest.raises(ValueError, match="models must hold at least one model"):
-        compare.compare_knobs({}, fit_timed)
-    with pytest.raises(ValueError, match="rounds must be a positive integer, got 0"):
-        compare.compare_knobs({"defaults": None}, fit_timed, rounds=0)
+def test_knob_rounds_without_models_or_of_an_unknown_model_are_value_errors():
+    with pytest.raises(ValueError, match="names must hold at least one model"):
+        compare.KnobRounds([])
+    timed = compare.KnobRounds(["defaults"])
+    with pytest.raises(ValueError, match="unknown model 'unroll=True'"):
+        timed.add("unroll=True", [0.04], [0.01])
+    assert timed.seconds == {"defaults": []}  # nothing recorded

@@ -73,13 +73,20 @@ def test_the_summary_shows_the_package_models_parameter_count(built_site):
     assert shown == [f"{count:,}" for count in expected]
 
 
+def test_the_conclusions_copied_weights_give_the_same_outputs_exactly(built_site):
+    # The page says so: before training, the two models' outputs agree to the last bit.
+    text_shown = " ".join(text(built_site, "conclusions/").split())
+    assert "the outputs agree exactly" in text_shown
+    assert re.search(r"outputs on all \d+ windows, largest difference: 0\.0e\+00", text_shown)
+
+
 def test_the_conclusions_table_holds_this_packages_figures(built_site):
     found = tables(page(built_site, "conclusions/"))
     # The comparison and the speed knobs (the GPU figures are the backends chapter's).
     assert len(found) == 2, "the comparison and the knobs: two HTML tables"
     rows = found[0]
     assert rows["Measure"] == ["Low-level TensorFlow", "Keras"]
-    assert rows["Lines of code (one rule, below)"] == [
+    assert rows["Lines of code"] == [
         str(lines_of_code("lowlevel")),
         str(lines_of_code("keras")),
     ]
