@@ -2,8 +2,8 @@
 loopback, and setups that need their own devices or Keras backend (both are fixed when
 TensorFlow or JAX starts in a process).
 
-`Setup` starts the processes of one data-parallel setup (N logical devices, N workers of
-one MultiWorkerMirroredStrategy on free 127.0.0.1 ports, or Keras's DataParallel on N JAX
+`Setup` starts the processes of one data-parallel setup (N workers of one
+MultiWorkerMirroredStrategy on free 127.0.0.1 ports, or Keras's DataParallel on N JAX
 devices); its `train` trains there, stopping every process as soon as one fails or the
 caller is interrupted. Setups started together pay their imports together: a setup
 trains only once every one of them is ready, so that no run's timing shares the cores
@@ -16,8 +16,6 @@ Run as `python -m alphabet_tutorial.scaleout SETUP ...` it is the child side
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
 import time
@@ -32,7 +30,7 @@ from alphabet_tutorial.history import warmed_epoch_seconds
 from alphabet_tutorial.processes import LOOPBACK, Child, free_ports, serve, stop_all
 from alphabet_tutorial.task import check_positive_integer
 
-KINDS = ("devices", "workers", "jax")
+KINDS = ("workers", "jax")
 
 
 def check_cluster(cluster: list[str]) -> None:
@@ -71,9 +69,8 @@ STARTING: list[Setup] = []  # setups whose processes may still be importing
 
 
 class Setup:
-    """The processes of one data-parallel setup, started at once: `kind` "devices" trains
-    both implementations on `count` logical devices (MirroredStrategy), "workers" the
-    low-level model on `count` local workers (MultiWorkerMirroredStrategy), "jax" Keras on
+    """The processes of one data-parallel setup, started at once: `kind` "workers" trains
+    the low-level model on `count` local workers (MultiWorkerMirroredStrategy), "jax" Keras on
     JAX, on one device and then on `count` (DataParallel). `log`: a stream for the
     processes' logs, each line prefixed with its process's name; `save`: a weights file
     for the first worker's model."""
@@ -96,8 +93,7 @@ class Setup:
                     self.children.append(Child(f"worker {index}", argv, echo=log))
             else:
                 argv = child_argv(kind, config, "--devices", str(count))
-                environment = jax_env(count) if kind == "jax" else None
-                self.children.append(Child(kind, argv, environment, echo=log))
+                self.children.append(Child(kind, argv, jax_env(count), echo=log))
         except BaseException:
             stop_all(self.children)
             raise
@@ -152,21 +148,23 @@ def launch_workers(
 
 
 def train_on_one_device(config: Config) -> list[dict]:
-    """Both implementations, as they are, in this process: the baseline of the setups.
-    Trains once every setup started meanwhile is ready."""
-    from alphabet_tutorial import keras_model, lowlevel
+    """The low-level model, as it is, in this process: the baseline of the TensorFlow
+    setups. Trains once every setup started meanwhile is ready."""
+    from alphabet_tutorial import lowlevel
 
     wait_for_starting_setups(time.monotonic() + 600)
-    runs = []
-    for train in (lowlevel.train, keras_model.train):
-        model, history = train(config)
-        runs.append(summary("one device", 1, config, model, history))
-    return runs
+    model, history = lowlevel.train(config)
+    return [summary("one device", 1, config, model, history)]
 
 
 def label(run: dict) -> str:
     """The implementation of a run, with its Keras backend."""
     return run.get("backend", "keras on tensorflow" if run["impl"] == "keras" else "low-level TF")
+
+
+def worker(run: dict) -> str:
+    """Which worker of its run a row is, for the runs of several workers."""
+    return f", worker {run['worker']}" if "worker" in run else ""
 
 
 def format_setups(results: list[dict]) -> Markdown:
@@ -181,8 +179,9 @@ def format_setups(results: list[dict]) -> Markdown:
     ]
     for r, time_per_epoch in zip(results, seconds, strict=True):
         rows.append(
-            f"| {label(r)}, {r['setup']} | {r['per_replica_batch']:g} | {r['accuracy']:.1%} "
-            f"| {r['epochs_to_100'] or 'never'} | {time_per_epoch * 1000:.0f} ms "
+            f"| {label(r)}, {r['setup']}{worker(r)} | {r['per_replica_batch']:g} "
+            f"| {r['accuracy']:.1%} | {r['epochs_to_100'] or 'never'} "
+            f"| {time_per_epoch * 1000:.0f} ms "
             f"| {time_per_epoch / baseline[label(r)]:.2f}× | {r['checksum'][:8]} |"
         )
     return Markdown("\n".join(rows))
@@ -239,53 +238,29 @@ def child_runs(args, config: Config):
             return summary(setup, args.devices, config, model, history, **extra)
 
         return [jax_single, jax_run]
-    import tensorflow as tf
-
     from alphabet_tutorial import distribute
 
-    if args.setup == "worker":
-        cluster = args.cluster.split(",")
-        strategy = distribute.worker_strategy(cluster, args.index)
+    cluster = args.cluster.split(",")
+    strategy = distribute.worker_strategy(cluster, args.index)
 
-        def worker_run():
-            from alphabet_tutorial.progress import ProgressBar
+    def worker_run():
+        from alphabet_tutorial.progress import ProgressBar
 
-            with ProgressBar(config.epochs, "lowlevel") as progress:
-                model, history = distribute.train_lowlevel(config, strategy, progress=progress)
-            if args.save is not None:
-                from alphabet_tutorial.weights import save_weights
+        with ProgressBar(config.epochs, "lowlevel") as progress:
+            model, history = distribute.train_lowlevel(config, strategy, progress=progress)
+        if args.save is not None:
+            from alphabet_tutorial.weights import save_weights
 
-                save_weights(args.save, model.get_weights(), config, "lowlevel")
-            setup = f"{len(cluster)} workers (MultiWorkerMirroredStrategy)"
-            return summary(setup, len(cluster), config, model, history, worker=args.index)
+            save_weights(args.save, model.get_weights(), config, "lowlevel")
+        setup = f"{len(cluster)} workers (MultiWorkerMirroredStrategy)"
+        return summary(setup, len(cluster), config, model, history, worker=args.index)
 
-        return [worker_run]
-    from alphabet_tutorial import keras_mirrored
-    from alphabet_tutorial.history import History
-    from alphabet_tutorial.keras_model import EpochMonitor
-
-    setup = f"{args.devices} devices (MirroredStrategy)"
-
-    def keras_run():  # the script, first in the process: it splits the devices
-        history = History("keras")
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):  # what it prints, for the parent to show
-            model = keras_mirrored.main(config, args.devices, [EpochMonitor(config, history)])
-        as_is = distribute.evaluate_as_on_one_device(model, config)
-        extra = {"printed": printed.getvalue(), "evaluate_as_is": as_is}
-        return summary(setup, args.devices, config, model, history, **extra)
-
-    def lowlevel_run():  # on the same devices, under a strategy of its own
-        strategy = tf.distribute.MirroredStrategy(distribute.use_devices(args.devices))
-        model, history = distribute.train_lowlevel(config, strategy)
-        return summary(setup, args.devices, config, model, history)
-
-    return [keras_run, lowlevel_run]
+    return [worker_run]
 
 
 def child_main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m alphabet_tutorial.scaleout")
-    parser.add_argument("setup", choices=("devices", "worker", "jax"))
+    parser.add_argument("setup", choices=("worker", "jax"))
     parser.add_argument("--config", required=True, help="the Config's fields as JSON")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--cluster", help="host:port of every worker, comma-separated")
