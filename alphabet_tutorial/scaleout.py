@@ -2,8 +2,8 @@
 loopback, and setups that need their own devices or Keras backend (both are fixed when
 TensorFlow or JAX starts in a process).
 
-`Setup` starts the processes of one data-parallel setup (N workers of one
-MultiWorkerMirroredStrategy on free 127.0.0.1 ports, or Keras's DataParallel on N JAX
+`Setup` starts the processes of one data-parallel setup (N logical devices, N workers of
+one MultiWorkerMirroredStrategy on free 127.0.0.1 ports, or Keras's DataParallel on N JAX
 devices); its `train` trains there, stopping every process as soon as one fails or the
 caller is interrupted. Setups started together pay their imports together: a setup
 trains only once every one of them is ready, so that no run's timing shares the cores
@@ -30,7 +30,7 @@ from alphabet_tutorial.history import warmed_epoch_seconds
 from alphabet_tutorial.processes import LOOPBACK, Child, free_ports, serve, stop_all
 from alphabet_tutorial.task import check_positive_integer
 
-KINDS = ("workers", "jax")
+KINDS = ("devices", "workers", "jax")
 
 
 def check_cluster(cluster: list[str]) -> None:
@@ -69,8 +69,9 @@ STARTING: list[Setup] = []  # setups whose processes may still be importing
 
 
 class Setup:
-    """The processes of one data-parallel setup, started at once: `kind` "workers" trains
-    the low-level model on `count` local workers (MultiWorkerMirroredStrategy), "jax" Keras on
+    """The processes of one data-parallel setup, started at once: `kind` "devices" trains
+    both implementations on `count` logical devices (MirroredStrategy), "workers" the
+    low-level model on `count` local workers (MultiWorkerMirroredStrategy), "jax" Keras on
     JAX, on one device and then on `count` (DataParallel). `log`: a stream for the
     processes' logs, each line prefixed with its process's name; `save`: a weights file
     for the first worker's model."""
@@ -93,7 +94,8 @@ class Setup:
                     self.children.append(Child(f"worker {index}", argv, echo=log))
             else:
                 argv = child_argv(kind, config, "--devices", str(count))
-                self.children.append(Child(kind, argv, jax_env(count), echo=log))
+                environment = jax_env(count) if kind == "jax" else None
+                self.children.append(Child(kind, argv, environment, echo=log))
         except BaseException:
             stop_all(self.children)
             raise
@@ -147,14 +149,17 @@ def launch_workers(
     return Setup("workers", count, config, log=log, save=save).train(timeout)
 
 
-def train_on_one_device(config: Config) -> list[dict]:
-    """The low-level model, as it is, in this process: the baseline of the TensorFlow
-    setups. Trains once every setup started meanwhile is ready."""
-    from alphabet_tutorial import lowlevel
+def train_on_one_device(config: Config, impls=("lowlevel",)) -> list[dict]:
+    """The implementations named ("lowlevel", "keras"), as they are, in this process: the
+    baseline of the TensorFlow setups. Trains once every setup started meanwhile is ready."""
+    from alphabet_tutorial import keras_model, lowlevel
 
     wait_for_starting_setups(time.monotonic() + 600)
-    model, history = lowlevel.train(config)
-    return [summary("one device", 1, config, model, history)]
+    runs = []
+    for impl in impls:
+        model, history = {"lowlevel": lowlevel, "keras": keras_model}[impl].train(config)
+        runs.append(summary("one device", 1, config, model, history))
+    return runs
 
 
 def label(run: dict) -> str:
@@ -238,29 +243,39 @@ def child_runs(args, config: Config):
             return summary(setup, args.devices, config, model, history, **extra)
 
         return [jax_single, jax_run]
+    import tensorflow as tf
+
     from alphabet_tutorial import distribute
 
-    cluster = args.cluster.split(",")
-    strategy = distribute.worker_strategy(cluster, args.index)
+    if args.setup == "worker":
+        cluster = args.cluster.split(",")
+        strategy = distribute.worker_strategy(cluster, args.index)
 
-    def worker_run():
-        from alphabet_tutorial.progress import ProgressBar
+        def worker_run():
+            from alphabet_tutorial.progress import ProgressBar
 
-        with ProgressBar(config.epochs, "lowlevel") as progress:
-            model, history = distribute.train_lowlevel(config, strategy, progress=progress)
-        if args.save is not None:
-            from alphabet_tutorial.weights import save_weights
+            with ProgressBar(config.epochs, "lowlevel") as progress:
+                model, history = distribute.train_lowlevel(config, strategy, progress=progress)
+            if args.save is not None:
+                from alphabet_tutorial.weights import save_weights
 
-            save_weights(args.save, model.get_weights(), config, "lowlevel")
-        setup = f"{len(cluster)} workers (MultiWorkerMirroredStrategy)"
-        return summary(setup, len(cluster), config, model, history, worker=args.index)
+                save_weights(args.save, model.get_weights(), config, "lowlevel")
+            setup = f"{len(cluster)} workers (MultiWorkerMirroredStrategy)"
+            return summary(setup, len(cluster), config, model, history, worker=args.index)
 
-    return [worker_run]
+        return [worker_run]
+    strategy = tf.distribute.MirroredStrategy(distribute.use_devices(args.devices))
+    setup = f"{args.devices} devices (MirroredStrategy)"
+
+    def devices_run(train):  # both implementations, on the same devices
+        return lambda: summary(setup, args.devices, config, *train(config, strategy))
+
+    return [devices_run(distribute.train_keras), devices_run(distribute.train_lowlevel)]
 
 
 def child_main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m alphabet_tutorial.scaleout")
-    parser.add_argument("setup", choices=("worker", "jax"))
+    parser.add_argument("setup", choices=("devices", "worker", "jax"))
     parser.add_argument("--config", required=True, help="the Config's fields as JSON")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--cluster", help="host:port of every worker, comma-separated")

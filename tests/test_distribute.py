@@ -383,9 +383,9 @@ def test_sigterm_stops_every_worker(tmp_path):
 @pytest.mark.parametrize(
     ("kind", "count", "message"),
     [
-        ("gpus", 2, "unknown setup 'gpus': choose from workers, jax"),
+        ("gpus", 2, "unknown setup 'gpus': choose from devices, workers, jax"),
         ("workers", 0, "workers must be a positive integer, got 0"),
-        ("jax", True, "devices must be a positive integer, got True"),
+        ("devices", True, "devices must be a positive integer, got True"),
     ],
 )
 def test_a_setup_that_cannot_run_is_refused_before_any_process_starts(kind, count, message):
