@@ -28,9 +28,11 @@ def use_devices(count: int) -> list[str]:
     """Names of `count` devices to replicate over: GPUs when the machine has `count` of
     them, otherwise the CPU split into `count` logical devices (only before TensorFlow
     has started)."""
-    check_positive_integer("devices", count)
+    check_positive_integer("devices", count)  # ValueError unless count is 1, 2, ...
     gpus = tf.config.list_physical_devices("GPU")
-    if device_type(count, len(gpus)) == "GPU":  # enough GPUs; else one CPU slice per device
+    # device_type: "GPU" when the machine has `count` GPUs, else "CPU" (a ValueError when
+    # count is above the CPU's cores: each logical device runs threads of its own)
+    if device_type(count, len(gpus)) == "GPU":
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:

@@ -1,15 +1,17 @@
 """The Keras model trained and evaluated on several devices of one machine, as a script
 of its own: what a single-device Keras script needs to run data-parallel with
 `tf.distribute.MirroredStrategy`. Run it with `python -m alphabet_tutorial.keras_mirrored`
-(2 devices); the chapter's two-device process runs this `main` too.
+(2 devices); add `--evaluate-as-on-one-device` to see `evaluate` fail without a batch size.
 """
 
 # --8<-- [start:script]
+import argparse
+
 import keras
 import tensorflow as tf
 
 from alphabet_tutorial import Config
-from alphabet_tutorial.distribute import use_devices
+from alphabet_tutorial.distribute import evaluate_as_on_one_device, use_devices
 from alphabet_tutorial.keras_model import build_sequential
 from alphabet_tutorial.task import evaluation_set, training_set
 
@@ -39,5 +41,10 @@ def main(config: Config = Config(epochs=5), devices: int = 2, callbacks=()) -> k
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(prog="python -m alphabet_tutorial.keras_mirrored")
+    parser.add_argument("--evaluate-as-on-one-device", action="store_true")
+    args = parser.parse_args()
+    model = main()
+    if args.evaluate_as_on_one_device:  # no batch_size: see "Evaluating under a strategy"
+        print("evaluate() as on one device:", evaluate_as_on_one_device(model, Config()))
 # --8<-- [end:script]

@@ -16,8 +16,6 @@ Run as `python -m alphabet_tutorial.scaleout SETUP ...` it is the child side
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
 import time
@@ -151,15 +149,15 @@ def launch_workers(
     return Setup("workers", count, config, log=log, save=save).train(timeout)
 
 
-def train_on_one_device(config: Config) -> list[dict]:
-    """Both implementations, as they are, in this process: the baseline of the setups.
-    Trains once every setup started meanwhile is ready."""
+def train_on_one_device(config: Config, impls=("lowlevel",)) -> list[dict]:
+    """The implementations named ("lowlevel", "keras"), as they are, in this process: the
+    baseline of the TensorFlow setups. Trains once every setup started meanwhile is ready."""
     from alphabet_tutorial import keras_model, lowlevel
 
     wait_for_starting_setups(time.monotonic() + 600)
     runs = []
-    for train in (lowlevel.train, keras_model.train):
-        model, history = train(config)
+    for impl in impls:
+        model, history = {"lowlevel": lowlevel, "keras": keras_model}[impl].train(config)
         runs.append(summary("one device", 1, config, model, history))
     return runs
 
@@ -167,6 +165,11 @@ def train_on_one_device(config: Config) -> list[dict]:
 def label(run: dict) -> str:
     """The implementation of a run, with its Keras backend."""
     return run.get("backend", "keras on tensorflow" if run["impl"] == "keras" else "low-level TF")
+
+
+def worker(run: dict) -> str:
+    """Which worker of its run a row is, for the runs of several workers."""
+    return f", worker {run['worker']}" if "worker" in run else ""
 
 
 def format_setups(results: list[dict]) -> Markdown:
@@ -181,8 +184,9 @@ def format_setups(results: list[dict]) -> Markdown:
     ]
     for r, time_per_epoch in zip(results, seconds, strict=True):
         rows.append(
-            f"| {label(r)}, {r['setup']} | {r['per_replica_batch']:g} | {r['accuracy']:.1%} "
-            f"| {r['epochs_to_100'] or 'never'} | {time_per_epoch * 1000:.0f} ms "
+            f"| {label(r)}, {r['setup']}{worker(r)} | {r['per_replica_batch']:g} "
+            f"| {r['accuracy']:.1%} | {r['epochs_to_100'] or 'never'} "
+            f"| {time_per_epoch * 1000:.0f} ms "
             f"| {time_per_epoch / baseline[label(r)]:.2f}× | {r['checksum'][:8]} |"
         )
     return Markdown("\n".join(rows))
@@ -260,27 +264,13 @@ def child_runs(args, config: Config):
             return summary(setup, len(cluster), config, model, history, worker=args.index)
 
         return [worker_run]
-    from alphabet_tutorial import keras_mirrored
-    from alphabet_tutorial.history import History
-    from alphabet_tutorial.keras_model import EpochMonitor
-
+    strategy = tf.distribute.MirroredStrategy(distribute.use_devices(args.devices))
     setup = f"{args.devices} devices (MirroredStrategy)"
 
-    def keras_run():  # the script, first in the process: it splits the devices
-        history = History("keras")
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):  # what it prints, for the parent to show
-            model = keras_mirrored.main(config, args.devices, [EpochMonitor(config, history)])
-        as_is = distribute.evaluate_as_on_one_device(model, config)
-        extra = {"printed": printed.getvalue(), "evaluate_as_is": as_is}
-        return summary(setup, args.devices, config, model, history, **extra)
+    def devices_run(train):  # both implementations, on the same devices
+        return lambda: summary(setup, args.devices, config, *train(config, strategy))
 
-    def lowlevel_run():  # on the same devices, under a strategy of its own
-        strategy = tf.distribute.MirroredStrategy(distribute.use_devices(args.devices))
-        model, history = distribute.train_lowlevel(config, strategy)
-        return summary(setup, args.devices, config, model, history)
-
-    return [keras_run, lowlevel_run]
+    return [devices_run(distribute.train_keras), devices_run(distribute.train_lowlevel)]
 
 
 def child_main(argv=None) -> None:

@@ -36,7 +36,8 @@ def main(argv=None) -> dict:
     times: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         setups = [Setup(kind, count, config) for kind, count in SETUPS]
-        runs = train_on_one_device(config) + [run for setup in setups for run in setup.train()]
+        runs = train_on_one_device(config, ("lowlevel", "keras"))
+        runs += [run for setup in setups for run in setup.train()]
         runs[-1]["setup"] = "1 worker"
         for run in runs:
             if run.get("worker", 0) == 0:  # one figure per setup: worker 0's
