@@ -38,11 +38,11 @@ def test_a_figure_left_open_is_shown_under_its_block_as_an_svg_image(monkeypatch
     svg = figure["image/svg+xml"]
     assert re.match(r'<svg [^>]*width="\d+" height="\d+"', svg)  # no prolog; CSS pixels
     assert figure["text/plain"] == "<Figure size 640x480 with 1 Axes>"  # as in a kernel
-    assert "<title>Plot of loss, val_loss against epoch</title>" in svg
+    assert "<title>Plot of values against epoch, one line each: loss; val_loss</title>" in svg
     assert plt.get_fignums() == []  # closed
     assert ran(PLOT)[1].figures == output.figures  # the same SVG every run
     [image] = [line for line in execute.shown(fence, output) if line.startswith("<img")]
-    assert 'alt="Plot of loss, val_loss against epoch"' in image
+    assert 'alt="Plot of values against epoch, one line each: loss; val_loss"' in image
     source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', image)
     assert source and base64.b64decode(source[1]).decode() == svg
 

@@ -293,13 +293,14 @@ def run(fence: Fence, namespace: dict, path: str, source: str, seconds: float) -
 def open_figures() -> list[dict[str, str]]:
     """Each matplotlib figure left open, as an SVG image (its MIME bundle), then closed:
     what Jupyter's inline backend shows at the end of a cell. The same SVG every build: no
-    date in it, and its element ids hashed with a fixed salt."""
+    date in it, and its element ids hashed with a fixed salt. Its text stays text, in the
+    page's sans-serif font where DejaVu Sans is missing (half the bytes of glyph outlines)."""
     if "matplotlib.pyplot" not in sys.modules:  # nothing drawn: no import of matplotlib
         return []
     import matplotlib.pyplot as plt
 
     figures = []
-    with plt.rc_context({"svg.hashsalt": "alphabet-tutorial"}):
+    with plt.rc_context({"svg.hashsalt": "alphabet-tutorial", "svg.fonttype": "none"}):
         for number in plt.get_fignums():
             figure = plt.figure(number)
             svg = io.StringIO()
@@ -323,12 +324,12 @@ def described(figure) -> str:
     """What a figure plots, in words, from its axes: the image's text alternative."""
     parts = []
     for axes in figure.axes:
-        lines = [line.get_label() for line in axes.get_lines()]
-        named = ", ".join(label for label in lines if not label.startswith("_")) or "lines"
-        against = f" against {axes.get_xlabel()}" if axes.get_xlabel() else ""
-        title = f"{axes.get_title()}: " if axes.get_title() else ""
-        parts.append(f"{title}{named}{against}")
-    return "Plot of " + "; ".join(parts) if parts else "A figure"
+        said = f"{axes.get_title()}: " if axes.get_title() else ""
+        said += f"{axes.get_ylabel() or 'values'} against {axes.get_xlabel() or 'their index'}"
+        labels = [line.get_label() for line in axes.get_lines()]
+        labels = [label for label in labels if not label.startswith("_")]  # in the legend
+        parts.append(f"{said}, one line each: {'; '.join(labels)}" if labels else said)
+    return "Plot of " + ". ".join(parts) if parts else "A figure"
 
 
 @contextlib.contextmanager
