@@ -5,7 +5,10 @@ closed; `plt.show()` on the Agg backend shows nothing and warns of nothing."""
 from __future__ import annotations
 
 import base64
+import os
 import re
+import subprocess
+import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -50,3 +53,26 @@ def test_a_figure_left_open_is_shown_under_its_block_as_an_svg_image(monkeypatch
 def test_a_block_that_leaves_no_figure_open_shows_none():
     _, output = ran(PLOT.replace("plt.show()", "plt.close()"))
     assert output.figures == []
+
+
+def test_a_build_draws_without_writing_into_the_home_directory(tmp_path):
+    """matplotlib keeps a font cache: the build's and the tests' goes to the private
+    temporary directory env.setup makes, not to ~/.cache/matplotlib."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    code = (
+        "from alphabet_tutorial import env; env.setup(private_keras_home=True)\n"
+        "import io, matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2]); plt.savefig(io.StringIO(), format='svg')\n"
+    )
+    unset = ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "KERAS_HOME")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=work,
+        env={**environment, "HOME": str(home), "MPLBACKEND": "Agg"},
+        check=True,
+        timeout=120,
+    )
+    assert list(home.iterdir()) == [] and list(work.iterdir()) == []
