@@ -1,17 +1,14 @@
-"""Tables and figures that show themselves: as HTML or an image in Jupyter and Colab,
-as their Markdown or SVG source when printed.
+"""Tables that show themselves: as HTML in Jupyter and Colab, as their Markdown source
+when printed.
 
-Both are strings, so a function that returns one still prints, joins and compares as
-text (the CLI prints them). Left as the last line of a notebook cell, Jupyter and Colab
-show them rendered, from the `_repr_*_` method they look for: a `Markdown` table as an
-HTML table (Colab does not render Markdown output, googlecolab/colabtools#322), an `SVG`
-as an image. The site shows the same rendering under the chapter's code block.
+A `Markdown` is a string, so a function that returns one still prints, joins and
+compares as text (the CLI prints them). Left as the last line of a notebook cell, Jupyter
+and Colab show it rendered, from the `_repr_html_` method they look for: a table as an
+HTML table (Colab does not render Markdown output, googlecolab/colabtools#322). The site
+shows the same rendering under the chapter's code block.
 """
 
 from __future__ import annotations
-
-import re
-from html import unescape
 
 import markdown
 
@@ -24,17 +21,6 @@ class Markdown(str):
 
     def __repr__(self) -> str:  # Jupyter's plain-text form: the Markdown itself
         return str(self)
-
-
-class SVG(str):
-    """An SVG image, as its source, that Jupyter and Colab show as an image."""
-
-    def _repr_svg_(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:  # Jupyter's plain-text form: what the image shows
-        title = re.search(r"<title>(.*?)</title>", self)
-        return f"<SVG image: {unescape(title[1]) if title else 'untitled'}>"
 
 
 def table(header: list[str], rows: list[list]) -> Markdown:

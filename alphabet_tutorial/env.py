@@ -66,8 +66,9 @@ def setup(private_keras_home: bool = False) -> None:
     """Quiet TensorFlow (unless the variables are already set).
 
     With `private_keras_home`, Keras's config file goes to a fresh temporary directory
-    removed at exit instead of ~/.keras: for test runs and builds, which must leave the
-    home directory alone.
+    removed at exit instead of ~/.keras, and matplotlib's font cache (the chapters'
+    figures) too, instead of ~/.cache/matplotlib: for test runs and builds, which must
+    leave the home directory alone.
     """
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
@@ -85,6 +86,7 @@ def setup(private_keras_home: bool = False) -> None:
         keras_home = tempfile.mkdtemp(prefix="keras-home-")
         atexit.register(shutil.rmtree, keras_home, ignore_errors=True)
         os.environ["KERAS_HOME"] = keras_home
+        os.environ["MPLCONFIGDIR"] = os.path.join(keras_home, "matplotlib")
 
 
 class NotInstalled(RuntimeError):

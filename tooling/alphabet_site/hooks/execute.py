@@ -9,8 +9,11 @@ it: what it printed, as a text block (a line the code redrew, such as `fit`'s pr
 bar, as the reader saw it last: terminal.py), then the value of its last line when that is an
 expression (Jupyter's `Out[n]`), rendered from the MIME bundle IPython makes of it: an
 SVG image, HTML (a table of `alphabet_tutorial.display.Markdown`), or else its plain
-text. A block that raises, writes to stderr or shows a kind of output the page and Colab
-cannot both show fails the build with the chapter's file and line. The outputs stay with
+text; then each matplotlib figure the block left open, as an SVG image, as Jupyter's
+inline backend shows a figure at the end of a cell (matplotlib draws with its Agg backend
+here, where `plt.show()` shows nothing). A block that raises, writes to stderr or shows a
+kind of output the page and Colab cannot both show fails the build with the chapter's
+file and line. The outputs stay with
 the page (`page.meta["code_outputs"]`), where hooks/notebooks.py takes them for the
 chapter's notebook: the code runs once, and page and notebook show the same outputs.
 Until the page is rendered, `page.meta["code_sessions"]` also holds what each fence left
@@ -28,17 +31,21 @@ each page says in one line whether its outputs are fresh or cached, and from whe
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
 import datetime
 import io
 import os
+import re
 import signal
 import sys
 import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import psutil
@@ -53,6 +60,8 @@ from alphabet_tutorial import env, stopping
 
 # What the page shows of a result, richest first; text/plain is every result's fallback.
 RICH = ("image/svg+xml", "text/html")
+# matplotlib's warning when `plt.show()` has no window to open (Agg, with a display set).
+NOT_SHOWN = "FigureCanvasAgg is non-interactive, and thus cannot be shown"
 # Seconds one code block may run, and the longer limits of the chapters that measure
 # (repeated training runs, worker processes), as a loaded 2-core machine needs them.
 BLOCK_SECONDS = 300
@@ -66,11 +75,13 @@ MEASURED_BLOCK_SECONDS = {
 
 @dataclass(frozen=True)
 class Output:
-    """What one fence showed: its printed text, and its result as a MIME bundle (None
-    when its last line is not an expression, or is None)."""
+    """What one fence showed: its printed text, its result as a MIME bundle (None when its
+    last line is not an expression, or is None), and the matplotlib figures it left open,
+    each as a MIME bundle (an SVG image)."""
 
     text: str
     result: dict[str, str] | None
+    figures: list[dict[str, str]] = field(default_factory=list)
 
 
 class BlockTimeout(BaseException):
@@ -83,6 +94,7 @@ def on_startup(command, dirty) -> None:
     # temporary directory for each tf.function and deletes it at exit: Python must not
     # leave its bytecode behind there.
     env.setup(private_keras_home=True)
+    os.environ["MPLBACKEND"] = "Agg"  # figures are drawn, never opened in a window
     sys.dont_write_bytecode = True
     if command == "serve":  # the preview alone reads and writes the execution cache
         execution_cache.ENABLED = True
@@ -136,7 +148,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     key = execution_cache.chapter_key(markdown) if cached else ""
     entry = execution_cache.load(page.file.src_uri, key) if cached else None
     if entry is not None:
-        outputs = [Output(text, result) for text, result in entry["outputs"]]
+        outputs = [Output(*output) for output in entry["outputs"]]
         page.meta["code_derived"] = entry["derived"]
         page.meta["execution"] = (
             f"Outputs from the execution cache: run at {entry['ran']} in {entry['seconds']:.1f} s."
@@ -179,7 +191,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             "key": key,
             "ran": ran,
             "seconds": seconds,
-            "outputs": [[output.text, output.result] for output in outputs],
+            "outputs": [[output.text, output.result, output.figures] for output in outputs],
         }
     return with_outputs(markdown, page, fences, outputs)
 
@@ -244,11 +256,14 @@ def run(fence: Fence, namespace: dict, path: str, source: str, seconds: float) -
     value = None
     try:
         with time_limit(seconds), contextlib.redirect_stdout(stdout):
-            with contextlib.redirect_stderr(stderr):
+            with contextlib.redirect_stderr(stderr), warnings.catch_warnings():
+                # `plt.show()` on Agg warns where a display is set: the figure is shown below
+                warnings.filterwarnings("ignore", NOT_SHOWN)
                 exec(compile(tree, source, "exec"), namespace)
                 if isinstance(last, ast.Expr):  # the value Jupyter shows as the cell's Out[n]
                     value = eval(compile(ast.Expression(last.value), source, "eval"), namespace)
                 result = None if value is None else DisplayFormatter().format(value)[0]
+                figures = open_figures()
     except BlockTimeout as error:
         raise PluginError(
             f"{where}: the code block ran past its limit of {seconds:g} s "
@@ -272,7 +287,49 @@ def run(fence: Fence, namespace: dict, path: str, source: str, seconds: float) -
             f"{where}: the block's last line shows {', '.join(unshown)}, which the page or "
             f"Colab cannot show: give it one of {', '.join(RICH)} (alphabet_tutorial.display)"
         )
-    return Output(displayed(stdout.getvalue()), result)
+    return Output(displayed(stdout.getvalue()), result, figures)
+
+
+def open_figures() -> list[dict[str, str]]:
+    """Each matplotlib figure left open, as an SVG image (its MIME bundle), then closed:
+    what Jupyter's inline backend shows at the end of a cell. The same SVG every build: no
+    date in it, and its element ids hashed with a fixed salt. Its text stays text, in the
+    page's sans-serif font where DejaVu Sans is missing (half the bytes of glyph outlines)."""
+    if "matplotlib.pyplot" not in sys.modules:  # nothing drawn: no import of matplotlib
+        return []
+    import matplotlib.pyplot as plt
+
+    figures = []
+    with plt.rc_context({"svg.hashsalt": "alphabet-tutorial", "svg.fonttype": "none"}):
+        for number in plt.get_fignums():
+            figure = plt.figure(number)
+            svg = io.StringIO()
+            figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+            image = svg.getvalue()
+            image = image[image.index("<svg") :]  # no XML prolog: it goes into a page
+            root, rest = image.split(">", 1)  # its size in CSS pixels, not points
+            root = re.sub(r'(width|height)="([\d.]+)pt"', in_pixels, root)
+            title = f"<title>{escape(described(figure))}</title>"  # its text alternative
+            # text/plain as a kernel writes it ("<Figure size 640x480 with 1 Axes>")
+            figures.append({"image/svg+xml": f"{root}>{title}{rest}", "text/plain": repr(figure)})
+    plt.close("all")
+    return figures
+
+
+def in_pixels(size: re.Match) -> str:
+    return f'{size[1]}="{float(size[2]) * 4 / 3:.0f}"'  # 72 points, 96 CSS pixels an inch
+
+
+def described(figure) -> str:
+    """What a figure plots, in words, from its axes: the image's text alternative."""
+    parts = []
+    for axes in figure.axes:
+        said = f"{axes.get_title()}: " if axes.get_title() else ""
+        said += f"{axes.get_ylabel() or 'values'} against {axes.get_xlabel() or 'their index'}"
+        labels = [line.get_label() for line in axes.get_lines()]
+        labels = [label for label in labels if not label.startswith("_")]  # in the legend
+        parts.append(f"{said}, one line each: {'; '.join(labels)}" if labels else said)
+    return "Plot of " + ". ".join(parts) if parts else "A figure"
 
 
 @contextlib.contextmanager
@@ -346,6 +403,12 @@ def shown(fence: Fence, output: Output) -> list[str]:
         lines += ["", *result["text/html"].splitlines(), ""]
     elif result:
         lines += text_block(result["text/plain"])
+    for figure in output.figures:  # an image: its ids and styles stay its own
+        svg = base64.b64encode(figure["image/svg+xml"].encode()).decode()
+        title = re.search(r"<title>(.*?)</title>", figure["image/svg+xml"])
+        alt = title[1] if title else ""  # escaped already
+        image = f'<img alt="{alt}" src="data:image/svg+xml;base64,{svg}">'
+        lines += ["", "<figure>", image, "</figure>", ""]
     return [fence.indent + line if line else line for line in lines]
 
 

@@ -33,7 +33,8 @@ another version (Colab, an older install) and quiets TensorFlow (install_cell.py
 The code runs once per build, in hooks/execute.py: each code cell gets the outputs its
 fence showed on the page, as Jupyter records them (what it printed, a stream; the value
 of its last line, an `execute_result` whose MIME bundle holds the table's HTML or the
-figure's SVG). A notebook cell, which only a notebook runs, has no output and the tag
+figure's SVG; each matplotlib figure it left open, `display_data` with the figure's SVG).
+A notebook cell, which only a notebook runs, has no output and the tag
 `notebook-only`. Cell ids are the cells' positions and nothing records a time, so the
 same sources make byte-identical notebooks. They are written to a temporary directory,
 never into docs/, and added to the build as `notebooks/<chapter>.ipynb`; mkdocs-jupyter
@@ -251,7 +252,7 @@ def notebook_text(source: str, src_uri: str, config, outputs: list[tuple[str, Ou
     page_url = urljoin(config["site_url"], page_path(src_uri))
     flat = flatten(source.splitlines(), config, page_url, src_uri)
     parts = [source, flat, config["site_url"], config["site_name"], install_cell(config)]
-    parts += [[code, output.text, output.result] for code, output in outputs]
+    parts += [[code, output.text, output.result, output.figures] for code, output in outputs]
     key = json.dumps(parts)
     if _made.get(src_uri, ("", ""))[0] != key:
         notebook = chapter_notebook(source, src_uri, config)
@@ -333,6 +334,8 @@ def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> N
         if output.result:
             result = nbformat.v4.new_output("execute_result", output.result, execution_count=count)
             cell.outputs.append(result)
+        for image in output.figures:  # as Jupyter's inline backend shows a figure left open
+            cell.outputs.append(nbformat.v4.new_output("display_data", image))
 
 
 def folds(cell) -> bool:
