@@ -84,7 +84,8 @@ def evaluate_as_on_one_device(model, config: Config) -> str:
     try:
         scores = model.evaluate(inputs, targets, verbose=0, return_dict=True)
     except tf.errors.InvalidArgumentError as error:  # raised by TensorFlow, inside evaluate
-        return f"{type(error).__name__}: {error.message.strip()}"
+        reason = error.message.rpartition("}}")[2].partition("[Op:")[0]  # the op's own words
+        return f"{type(error).__name__}: {' '.join(reason.split())}"
     return f"accuracy {scores['accuracy']:.1%}"
 
 
