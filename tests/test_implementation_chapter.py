@@ -38,3 +38,27 @@ def test_the_keras_training_block_logs_the_layers_and_the_optional_cell_the_op_g
     exec(compile(optional.code, str(CHAPTER), "exec"), namespace)
     events, graphs = read_events(run)
     assert graphs == 1  # the op graph of one forward pass, which the screenshot shows
+    operations = namespace["graph"].get_operations()
+    scopes = {"/".join(op.name.split("/")[:2]) for op in operations if "/" in op.name}
+    assert scopes == {"next_letter_sequential_1/lstm_1", "next_letter_sequential_1/dense_1"}
+
+
+def test_a_keras_layer_call_numbers_its_name_scope_on_the_first_trace():
+    """The page's reason for the `_1` in the op graph: one call, one trace, and still `_1`.
+
+    A layer's `__call__` opens its name scope around its build check, then again around
+    `call`; TensorFlow keeps the plain name for the first (it holds no op here) and numbers
+    the second.
+    """
+    import keras
+    import tensorflow as tf
+
+    layer = keras.layers.Dense(2, name="solo")
+    layer.build((None, 4))  # built already, as the chapter's trained model is
+    graph = tf.function(layer).get_concrete_function(tf.TensorSpec((None, 4))).graph
+    assert {op.name.split("/")[0] for op in graph.get_operations()} == {
+        "args_0",
+        "solo_1",
+        "Identity",
+        "NoOp",
+    }
