@@ -382,7 +382,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     def inline(line: str) -> str:
         line = IMAGE.sub(lambda m: image(m, config), line)
         line = MATH_INLINE.sub(lambda m: f"${m['tex'].strip()}$", line)
-        return LINK.sub(lambda m: f"[{m['text']}]({absolute(m['target'], config, page_url)})", line)
+        return LINK.sub(lambda m: link(m, config, page_url), line)
 
     while number < len(lines):
         line = lines[number]
@@ -567,6 +567,15 @@ def drop_paragraph(out: list[str]) -> None:
         out.pop()
     while out and out[-1] != "" and not out[-1].startswith(("#", "```", ">")):
         out.pop()
+
+
+def link(match: re.Match, config, page_url: str) -> str:
+    """A link as the notebook shows it: one to a section of this chapter keeps its words
+    only (the notebook holds that section; Colab and JupyterLab follow no link to a cell
+    in the same way), any other goes to its absolute address."""
+    if match["target"].startswith("#"):
+        return match["text"]
+    return f"[{match['text']}]({absolute(match['target'], config, page_url)})"
 
 
 def absolute(target: str, config, page_url: str) -> str:
