@@ -203,8 +203,8 @@ def format_table(result: Comparison) -> Markdown:
 
 
 def format_summary(result: Comparison) -> Markdown:
-    """The timing figures, for under the table: which side was faster, by how much from
-    repeat to repeat, and which run's time stretched that range the most."""
+    """The timing figures, for under the table: which side was faster, and by how much
+    from repeat to repeat."""
     ratio, ratios = result.ratio(), result.ratios()
     if math.isnan(ratio) or not ratios:
         return Markdown(
@@ -220,7 +220,7 @@ def format_summary(result: Comparison) -> Markdown:
         f"Per epoch, {verdict}: the median of the {len(ratios)} runs' ratios, which went "
         f"from {min(ratios):.1f} to {max(ratios):.1f}."
     )
-    return Markdown(" ".join([summary, *widest(result)]))
+    return Markdown(summary)
 
 
 def widest(result: Comparison) -> list[str]:
@@ -249,17 +249,20 @@ def widest(result: Comparison) -> list[str]:
 
 
 def format_method(result: Comparison) -> Markdown:
-    """How the lines were counted, how time was measured, and on what machine."""
+    """How the lines were counted, how time was measured, on what machine, and which
+    run's time stretched the ratios' range the most."""
     config, repeats = result.config, len(result.runs["keras"])
     took = "" if math.isnan(result.seconds) else f" The comparison took {result.seconds:.0f} s."
     return Markdown(
         f"Lines of code follow one rule for both sides: {RULE} After one warm-up run of "
         f"each, both implementations were trained {repeats} times, interleaved (the order "
         f"alternates), run *r* with seed {config.seed} + *r*; each run stopped at its first "
-        "epoch at 100 %. The time of an epoch is that of its training steps; the first "
-        "epoch of each run, which traces the training step, is left out. Measured on "
+        "epoch at 100 %. An epoch is timed from its start to the end of its last step, "
+        "data handling included, before every window is scored; the first epoch of each "
+        "run, which traces the training step, is left out. Measured on "
         f"{result.machine['cpu']} (load average {result.machine['load']} when it started, "
         f"other work sharing the cores), with {result.machine['versions']}.{took}"
+        + "".join(f" {sentence}" for sentence in widest(result))
     )
 
 

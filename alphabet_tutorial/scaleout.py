@@ -187,7 +187,7 @@ def format_setups(results: list[dict]) -> Markdown:
             f"| {label(r)}, {r['setup']}{worker(r)} | {r['per_replica_batch']:g} "
             f"| {r['accuracy']:.1%} | {r['epochs_to_100'] or 'never'} "
             f"| {time_per_epoch * 1000:.0f} ms "
-            f"| {time_per_epoch / baseline[label(r)]:.2f}× | {r['checksum'][:8]} |"
+            f"| {time_per_epoch / baseline[label(r)]:.1f}× | {r['checksum'][:8]} |"
         )
     return Markdown("\n".join(rows))
 

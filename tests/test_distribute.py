@@ -183,11 +183,11 @@ def test_format_setups_shows_a_missed_window_and_workers_that_disagree():
     table = str(format_setups(results)).splitlines()
     assert len(table) == 2 + len(results)  # header, rule, one row per run
     assert table[2:] == [
-        "| low-level TF, one device | 32 | 100.0% | 3 | 20 ms | 1.00× | abc |",
+        "| low-level TF, one device | 32 | 100.0% | 3 | 20 ms | 1.0× | abc |",
         "| low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 0 | 16 | 90.0% | 3 "
-        "| 20 ms | 1.00× | abc |",
+        "| 20 ms | 1.0× | abc |",
         "| low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 1 | 16 | 100.0% | 3 "
-        "| 20 ms | 1.00× | abd |",
+        "| 20 ms | 1.0× | abd |",
     ]
 
 

@@ -116,7 +116,7 @@ PAGE_ONLY = (
     ),
     (  # the home page's pointer to its install line: the install cell has run it
         r"\s+\(to\s+run\s+it\s+yourself,\s+install\s+the\s+companion\s+package\s+first,\s+as\s+"
-        r"\[How\s+to\s+follow\s+along\]\([^)]*\)\s+shows\)",
+        r"\[?How\s+to\s+follow\s+along(?:\]\([^)]*\))?\s+shows\)",  # a link, or its words
         "",
     ),
     (r"\bwhen the page was built\b", "when this notebook was built"),
@@ -571,10 +571,13 @@ def drop_paragraph(out: list[str]) -> None:
 
 def link(match: re.Match, config, page_url: str) -> str:
     """A link as the notebook shows it: one to a section of this chapter keeps its words
-    only (the notebook holds that section; Colab and JupyterLab follow no link to a cell
-    in the same way), any other goes to its absolute address."""
-    if match["target"].startswith("#"):
-        return match["text"]
+    only, in italics when they are the section's name (the notebook holds that section;
+    Colab and JupyterLab follow no link to a cell in the same way), any other goes to its
+    absolute address."""
+    if match["target"].startswith("#"):  # a section's name reads as one, in italics
+        words = match["text"]
+        slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+        return f"*{words}*" if f"#{slug}" == match["target"] else words
     return f"[{match['text']}]({absolute(match['target'], config, page_url)})"
 
 
