@@ -116,7 +116,7 @@ PAGE_ONLY = (
     ),
     (  # the home page's pointer to its install line: the install cell has run it
         r"\s+\(to\s+run\s+it\s+yourself,\s+install\s+the\s+companion\s+package\s+first,\s+as\s+"
-        r"[[*]?How\s+to\s+follow\s+along(?:\]\([^)]*\)|\*)?\s+shows\)",  # a link, or its name
+        r"(?:\[|\*)?How\s+to\s+follow\s+along(?:\]\([^)]*\)|\*)?\s+shows\)",  # a link, or its name
         "",
     ),
     (r"\bwhen the page was built\b", "when this notebook was built"),
