@@ -44,7 +44,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m alphabet_tutorial.keras_mirrored")
     parser.add_argument("--evaluate-as-on-one-device", action="store_true")
     args = parser.parse_args()
-    model = main()
+    config = Config(epochs=5)
+    model = main(config)
     if args.evaluate_as_on_one_device:  # no batch_size: see "Evaluating under a strategy"
-        print("evaluate() as on one device:", evaluate_as_on_one_device(model, Config()))
+        print("evaluate() as on one device:", evaluate_as_on_one_device(model, config))
 # --8<-- [end:script]

@@ -152,7 +152,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     )
     assert factor and abs(float(factor[1]) - ratio) < 0.06
     assert (factor[2], factor[3]) == (ratio_low, ratio_high)
-    assert "At this size Keras is the slower side" in " ".join(text_shown.split())
+    assert "At this size, Keras on TensorFlow is the slower side" in " ".join(text_shown.split())
     assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
     for name in list(knobs)[2:]:
         low, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 3))
