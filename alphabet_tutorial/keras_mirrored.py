@@ -33,7 +33,7 @@ def main(config: Config = Config(epochs=5), devices: int = 2, callbacks=()) -> k
     )
     print(f"fit: accuracy {history.history['accuracy'][-1]:.1%} in the last epoch")
     windows, next_letters = evaluation_set(config)  # every window once
-    # evaluate's first batch must split evenly over the replicas (see the chapter)
+    # evaluate's first batch must split evenly over the replicas
     batch_size = len(windows) - len(windows) % strategy.num_replicas_in_sync
     loss, accuracy = model.evaluate(windows, next_letters, batch_size=batch_size, verbose=0)
     print(f"evaluate(batch_size={batch_size}): accuracy {accuracy:.1%}, loss {loss:.3f}")
