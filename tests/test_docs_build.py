@@ -156,7 +156,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
     for name in list(knobs)[2:]:
         low, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 3))
-        line = f"{name}: a warm epoch {knobs[name][-1]} times the defaults', "
+        line = f"{name}: a warm epoch {knobs[name][-1]} times the default model's, "
         found = re.search(re.escape(line) + r"(faster|slower|within)", text_shown)
         assert found, line
         # The verdict follows the unrounded ratios: a bound printed as 1.00 fits any.
