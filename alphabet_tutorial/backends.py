@@ -18,7 +18,9 @@ so it also ends when its parent dies, however that happens.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
+import json
 import os
 import statistics
 import sys
@@ -34,6 +36,7 @@ from alphabet_tutorial.processes import Child, serve, stop_all
 
 BACKENDS = ("tensorflow", "jax", "torch")  # each is also the name of its library's module
 EXTRA = "backends"  # the extra that installs JAX and PyTorch
+RUNS_FILE = "backend-runs.json"  # what compare_backends measured, beside the .keras files
 PROMPTS = ("abc", "klm", "wxy")
 
 
@@ -76,9 +79,9 @@ class BackendRun:
     final_accuracy: float  # on every window, after the last epoch
     epochs_to_100: int | None  # first epoch predicting every window right
     first_epoch_seconds: float  # of the first training: includes preparing its training step
-    epoch_seconds: float  # median of the later, warmed epochs (and of the repeats)
+    epoch_seconds: float  # the warm epoch: median of the epochs after the first (and of repeats)
     predictions: dict[str, str]  # prompt -> predicted next letter
-    # `evaluate`'s loss for a model sure of a wrong letter (defaults.confident_mistake_loss):
+    # `evaluate`'s loss for a model sure of a wrong letter (keras_defaults.confident_mistake_loss):
     # the logit gap where the loss uses the logits, -log(epsilon) where it clips
     confident_mistake_loss: float
     # backend whose `.keras` file this one loaded -> largest difference of the
@@ -185,7 +188,7 @@ def warm_up() -> None:
     model = build_sequential(config)
     for inputs in (evaluation_set(config)[0], encode_prompt("abc", config.window)):
         keras.ops.convert_to_numpy(model(inputs))
-    CONFIDENT_MISTAKE[:] = [confident_mistake_loss(config, model=model)]  # model: spent
+    CONFIDENT_MISTAKE[:] = [confident_mistake_loss(model, config)]  # model: spent
 
 
 def block_other_backends() -> None:
@@ -279,10 +282,12 @@ def compare_backends(
     """Each implementation in `names` trained on each of `backends` it runs on, one process
     each, in that order; the `.keras` file of every model that runs on several backends is
     loaded on the others. The files are kept in the directory `save_to`, as
-    NAME-on-BACKEND.keras (keras-on-torch.keras), if given; else in a temporary one."""
+    NAME-on-BACKEND.keras (keras-on-torch.keras), if given, with the runs in RUNS_FILE
+    there (`read_runs` reads them back); else in a temporary one."""
     check_comparable(config)
     for backend in backends:
         check_backend(backend)
+    kept_in = save_to
     jobs = [(b, name) for name in names for b in backends if b in impls.get(name).backends]
     portable = [(b, name) for b, name in jobs if len(impls.get(name).backends) > 1]
     with contextlib.ExitStack() as stack:
@@ -324,7 +329,26 @@ def compare_backends(
         }
         figures = {key: value for key, value in figures.items() if key != "probabilities"}
         runs.append(BackendRun(**figures, loaded=differences))
+    if kept_in is not None:
+        write_runs(runs, kept_in)
     return runs
+
+
+def write_runs(runs: list[BackendRun], directory) -> None:
+    """`runs` as JSON, in RUNS_FILE in `directory`."""
+    data = [dataclasses.asdict(run) for run in runs]
+    (Path(directory) / RUNS_FILE).write_text(json.dumps(data, indent=1) + "\n")
+
+
+def read_runs(directory=".") -> list[BackendRun]:
+    """The runs `compare_backends(..., save_to=directory)` measured, read back from the
+    RUNS_FILE it wrote there: no process started, nothing trained again."""
+    path = Path(directory) / RUNS_FILE
+    if not path.is_file():
+        raise ValueError(
+            f"no {RUNS_FILE} in {directory}: compare_backends(..., save_to=...) writes it"
+        )
+    return [BackendRun(**run) for run in json.loads(path.read_text())]
 
 
 def largest_difference(first, second) -> float:
@@ -338,7 +362,7 @@ def format_backend_table(runs: list[BackendRun]) -> Markdown:
     """A Markdown table: one row per backend and implementation."""
     lines = [
         "| Backend | Library version | Accuracy on every window | Epochs to 100 % "
-        "| First epoch (s) | Later epochs (s, median) | Predictions |",
+        "| First epoch (s) | Warm epoch (ms, median) | Predictions |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     several = len({run.impl for run in runs}) > 1  # name the implementation only then
@@ -347,7 +371,7 @@ def format_backend_table(runs: list[BackendRun]) -> Markdown:
         predictions = ", ".join(f"{text} → {letter}" for text, letter in run.predictions.items())
         lines.append(
             f"| {name} | {run.version} | {run.final_accuracy:.1%} | {run.epochs_to_100 or 'never'} "
-            f"| {run.first_epoch_seconds:.3f} | {run.epoch_seconds:.3f} | {predictions} |"
+            f"| {run.first_epoch_seconds:.2f} | {run.epoch_seconds * 1000:.1f} | {predictions} |"
         )
     return Markdown("\n".join(lines))
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from alphabet_tutorial.config import Config
 from alphabet_tutorial.display import Markdown
+from alphabet_tutorial.task import evaluation_set
 
 
 def adam_form(epsilon: float = 0.1) -> str:
@@ -45,15 +46,10 @@ def power_of_ten(value: float) -> str:
 
 
 # --8<-- [start:confident-mistake]
-def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=None) -> float:
-    """`evaluate`'s loss for a model whose softmax puts `logit` more on a wrong letter than
-    on every other: computed from the logits, it is `logit`; from clipped probabilities,
-    it would be -log(ε) at most. `model`: a compiled `build_sequential(config)` to reuse
-    (its dense layer's weights are overwritten)."""
-    from alphabet_tutorial.keras_model import build_sequential
-    from alphabet_tutorial.task import evaluation_set
-
-    model = model if model is not None else build_sequential(config)
+def confident_mistake_loss(model, config: Config, logit: float = MISTAKE_LOGIT) -> float:
+    """`evaluate`'s loss once `model`, a compiled `build_sequential(config)`, is sure of a
+    wrong letter: its last layer's weights are replaced so that every logit is 0 but a
+    wrong letter's, which is `logit`."""
     dense = model.get_layer("dense")
     inputs, targets = evaluation_set(config)
     wrong = (int(np.argmax(targets[0])) + 1) % targets.shape[1]  # not the first window's answer
@@ -67,11 +63,12 @@ def confident_mistake_loss(config: Config, logit: float = MISTAKE_LOGIT, model=N
 # --8<-- [end:confident-mistake]
 
 
-def loss_input(config: Config, model=None) -> str:
-    """What `categorical_crossentropy` computes the model's loss from on this backend,
-    found by running the model (`model`, if given, as in `confident_mistake_loss`)."""
+def loss_input(model, config: Config) -> str:
+    """What `categorical_crossentropy` computes the loss of `model` (a compiled
+    `build_sequential(config)`, whose last layer's weights this overwrites) from on this
+    backend, found by running it."""
     logit, epsilon = MISTAKE_LOGIT, keras.config.epsilon()
-    loss = confident_mistake_loss(config, logit, model)
+    loss = confident_mistake_loss(model, config, logit)
     backend = keras.config.backend()
     if np.isclose(loss, logit, rtol=1e-3):
         return f"the logits, unclipped (on {backend})"
@@ -95,7 +92,7 @@ def choices(config: Config = Config()) -> list[tuple[str, str]]:
     loss = keras.losses.get(model.loss)
     from_logits = inspect.signature(loss).parameters["from_logits"].default
     shuffle = inspect.signature(model.fit).parameters["shuffle"].default
-    loss_row = loss_input(config, model)  # overwrites the dense weights, which are read above
+    loss_row = loss_input(model, config)  # overwrites the dense weights, which are read above
     return [
         ("LSTM input kernel", type(cell.kernel_initializer).__name__),
         ("LSTM recurrent kernel", type(cell.recurrent_initializer).__name__),

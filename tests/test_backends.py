@@ -105,6 +105,16 @@ def test_a_keras_file_saved_on_one_backend_predicts_the_same_on_every_other(back
             assert difference < 1e-5, f"saved on {saved}, loaded on {loaded}: {difference}"
 
 
+def test_the_runs_kept_beside_the_keras_files_read_back_as_they_were(backend_runs, tmp_path):
+    """The page reads its runs back with `read_runs` after the confident-mistake listing
+    (a cell after a listing cannot continue the cells before it)."""
+    runs = [backends.BackendRun(**run) for run in backend_runs.values()]
+    with pytest.raises(ValueError, match=f"no {backends.RUNS_FILE} in "):
+        backends.read_runs(tmp_path)
+    backends.write_runs(runs, tmp_path)
+    assert backends.read_runs(tmp_path) == runs
+
+
 def test_the_page_shows_the_code_each_backend_process_runs(built_site):
     """How to pick a backend, and each process's own code, included from the package."""
     shown = text(built_site, "backends/")

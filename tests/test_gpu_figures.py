@@ -70,6 +70,21 @@ def test_a_record_the_prose_does_not_fit_is_refused(tmp_path):
         gpu_figures.gpu_facts(path)
 
 
+def test_a_record_whose_gpu_step_cost_grows_with_the_size_is_refused(tmp_path):
+    """The backends page says a step takes the GPU about the same time at every size."""
+    step = r"[\d.]+ to [\d.]+ ms on"  # a warm epoch over its steps, at the sizes' extremes
+    said = gpu_figures.gpu_facts()["gpu_step_times"]
+    assert re.fullmatch(f"{step} JAX and {step} PyTorch", said), said
+    record = json.loads(json.dumps(RECORD))
+    for row in record["rows"]:  # the largest size's steps now cost the GPU twice as much
+        if row["device"] == "gpu" and row["size"] == "large":
+            row["warmed_epoch_seconds"] *= 2
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="a step takes the GPU about the same time"):
+        gpu_figures.gpu_facts(path)
+
+
 @pytest.mark.site
 def test_the_pages_quote_the_record_and_say_it_was_not_measured_at_build_time(built_site):
     facts = gpu_figures.gpu_facts()
@@ -77,6 +92,7 @@ def test_the_pages_quote_the_record_and_say_it_was_not_measured_at_build_time(bu
     flat = " ".join(backends.split())
     assert "The GPU figures come from another machine than the rest of this page" in flat
     assert facts["gpu_recorded"] in flat
+    assert facts["gpu_step_times"] in flat
     for row in RECORD["rows"]:
         assert gpu_figures.milliseconds(row["warmed_epoch_seconds"]) in backends
     # The conclusions point there, and no longer hold the table.

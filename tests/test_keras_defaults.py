@@ -30,9 +30,12 @@ def test_on_tensorflow_the_loss_of_the_models_output_uses_its_logits():
     where the same probabilities as a plain array are clipped to -log(epsilon)."""
     import keras
 
+    from alphabet_tutorial.keras_model import build_sequential
+
     config = Config()
-    assert confident_mistake_loss(config) == pytest.approx(MISTAKE_LOGIT, rel=1e-3)
-    assert confident_mistake_loss(config, logit=30.0) == pytest.approx(30.0, rel=1e-3)
+    model = build_sequential(config)
+    assert confident_mistake_loss(model, config) == pytest.approx(MISTAKE_LOGIT, rel=1e-3)
+    assert confident_mistake_loss(model, config, logit=30.0) == pytest.approx(30.0, rel=1e-3)
     probabilities = np.eye(26, dtype="float32")[[1]]  # certain of "b"
     plain = keras.losses.categorical_crossentropy(np.eye(26, dtype="float32")[[0]], probabilities)
     assert float(plain[0]) == pytest.approx(-np.log(keras.config.epsilon()), rel=1e-3)

@@ -272,7 +272,7 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
         f"tutorial “{config['site_name']}”. It is saved with the outputs the chapter's "
         "page shows"
-        + (" (a cell that only a notebook runs, such as TensorBoard's, has none)" * only_here)
+        + (" (a cell that only a notebook runs, a `%` or `!` command, has none)" * only_here)
         + "; run the cells in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
