@@ -156,7 +156,7 @@ SCRIPTS = {
         ),
         said=(
             (
-                r"In a terminal, that is `python -m alphabet_tutorial\.keras_mirrored`\.",
+                r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\.",
                 "The cell above wrote the script to `keras_mirrored.py`, in the working "
                 "directory: change it there (the devices, the batch size, a callback of your "
                 "own in the list) and run both cells again. In a terminal, that is "
