@@ -22,7 +22,9 @@ down in this section, under “Title”." (`MOVED`) where the prose before it en
 colon (it introduced the note); a note whose code would then run after code of its
 section's stays, and a heading "<section> (continued)" ends its fold. What the page
 alone shows (the live widget, the tabs) the notebook's prose says as the notebook shows
-it (`ON_THE_PAGE`, `PAGE_ONLY`).
+it (`ON_THE_PAGE`, `PAGE_ONLY`). A script the chapter runs in a process of its own
+(`SCRIPTS`) is a cell that writes it to a file (`%%writefile`, in place of its listing),
+and the cell that runs it runs that file: the reader changes it there and runs it again.
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
 flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
 which the page shows above it, is a caption above its fence. Before the chapter's cells
