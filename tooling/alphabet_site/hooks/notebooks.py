@@ -160,9 +160,9 @@ SCRIPTS = {
             (
                 r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\.",
                 "The cell above wrote the script to `keras_mirrored.py`, in the working "
-                "directory: change it there (the devices, the batch size, a callback of your "
-                "own in the list) and run both cells again. In a terminal, that is "
-                "`python keras_mirrored.py`.",
+                "directory. To try a change (the devices, the batch size, a callback of your "
+                "own in the list), edit that cell and run it and the next one again. In a "
+                "terminal, that is `python keras_mirrored.py`.",
             ),
         ),
     ),
