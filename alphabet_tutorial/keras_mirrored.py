@@ -1,11 +1,14 @@
 """The Keras model trained and evaluated on several devices of one machine, as a script
 of its own: what a single-device Keras script needs to run data-parallel with
-`tf.distribute.MirroredStrategy`. Run it with `python -m alphabet_tutorial.keras_mirrored`
-(2 devices); add `--evaluate-as-on-one-device` to see `evaluate` fail without a batch size.
+`tf.distribute.MirroredStrategy`, and its time per epoch against the same model on one
+device. Run it with `python -m alphabet_tutorial.keras_mirrored` (2 devices); add
+`--evaluate-as-on-one-device` to see `evaluate` fail without a batch size.
 """
 
 # --8<-- [start:script]
 import argparse
+import statistics
+import time
 
 import keras
 import tensorflow as tf
@@ -16,36 +19,72 @@ from alphabet_tutorial.keras_model import build_sequential
 from alphabet_tutorial.task import evaluation_set, training_set
 
 
-def main(config: Config = Config(epochs=5), devices: int = 2, callbacks=()) -> keras.Model:
-    """Train the Keras model on `devices` devices of this machine, then score every window."""
+class EpochTimer(keras.callbacks.Callback):
+    """Records how long each epoch of `fit` takes, in seconds."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.started)
+
+
+def time_per_epoch(timer: EpochTimer) -> float:
+    """The median epoch after the first (which traces the training step), in seconds."""
+    return statistics.median(timer.seconds[1:])
+
+
+def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
+    """Train the Keras model on `devices` devices of this machine, score every window, and
+    time its epochs against the same model trained on one device."""
     strategy = tf.distribute.MirroredStrategy(use_devices(devices))  # devices first of all
     print(f"MirroredStrategy: {strategy.num_replicas_in_sync} replicas")
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     with strategy.scope():  # the variables made here are mirrored on every replica
         model = build_sequential(config)  # built and compiled as on one device
+    replicated = EpochTimer()  # add callbacks of your own to the list below
     history = model.fit(  # each batch is split over the replicas
         inputs,
         targets,
         batch_size=config.batch_size,
         epochs=config.epochs,
         verbose=0,  # no log: the line below prints the last epoch's accuracy
-        callbacks=list(callbacks),
+        callbacks=[replicated],
     )
     print(f"fit: accuracy {history.history['accuracy'][-1]:.1%} in the last epoch")
     windows, next_letters = evaluation_set(config)  # every window once
-    # evaluate's first batch must split evenly over the replicas
-    batch_size = len(windows) - len(windows) % strategy.num_replicas_in_sync
+    # evaluate's first batch must split evenly: a multiple of the replica count, no
+    # larger than the set
+    batch_size = 8 * strategy.num_replicas_in_sync
     loss, accuracy = model.evaluate(windows, next_letters, batch_size=batch_size, verbose=0)
     print(f"evaluate(batch_size={batch_size}): accuracy {accuracy:.1%}, loss {loss:.3f}")
+
+    one_device = EpochTimer()  # the same model, built without a strategy: one device
+    build_sequential(config).fit(
+        inputs,
+        targets,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        verbose=0,
+        callbacks=[one_device],
+    )
+    ratio = time_per_epoch(replicated) / time_per_epoch(one_device)
+    print(
+        f"time per epoch: {time_per_epoch(replicated) * 1000:.0f} ms on {devices} devices, "
+        f"{time_per_epoch(one_device) * 1000:.0f} ms on one ({ratio:.1f}× one device's)"
+    )
     return model
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m alphabet_tutorial.keras_mirrored")
+    parser = argparse.ArgumentParser()
     parser.add_argument("--evaluate-as-on-one-device", action="store_true")
     args = parser.parse_args()
     config = Config(epochs=5)
     model = main(config)
     if args.evaluate_as_on_one_device:  # no batch_size: see "Evaluating under a strategy"
-        print("evaluate() as on one device:", evaluate_as_on_one_device(model, config))
+        evaluate_as_on_one_device(model, config)
 # --8<-- [end:script]

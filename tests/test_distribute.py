@@ -82,24 +82,42 @@ def test_both_workers_end_with_identical_weights(runs):
     assert len({run["checksum"] for run in workers}) == 1
 
 
+def notebook_cells(built_site) -> list[dict]:
+    notebook = built_site / "notebooks" / "beyond-one-machine" / "beyond-one-machine.ipynb"
+    return json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+
+
 def script_output(built_site) -> str:
     """What the chapter's run of alphabet_tutorial.keras_mirrored printed, as its notebook
     keeps it (the page shows the same output)."""
-    notebook = built_site / "notebooks" / "beyond-one-machine" / "beyond-one-machine.ipynb"
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     (cell,) = [
         cell
-        for cell in cells
-        if cell["cell_type"] == "code" and "keras_mirrored" in "".join(cell["source"])
+        for cell in notebook_cells(built_site)
+        if cell["cell_type"] == "code" and "script = [sys.executable" in "".join(cell["source"])
     ]
     return "".join("".join(output["text"]) for output in cell["outputs"])
+
+
+def test_the_notebook_writes_the_script_and_runs_the_file_it_wrote(built_site):
+    """The page shows the package's script and runs its module; its notebook writes the
+    same code to keras_mirrored.py, for the reader to change, and runs that file."""
+    module = (REPO / "alphabet_tutorial" / "keras_mirrored.py").read_text(encoding="utf-8")
+    script = module.split("# --8<-- [start:script]\n")[1].split("# --8<-- [end:script]")[0]
+    sources = ["".join(cell["source"]) for cell in notebook_cells(built_site)]
+    writing = sources.index(f"%%writefile keras_mirrored.py\n{script.rstrip()}")
+    (running,) = [n for n, source in enumerate(sources) if "script = [sys.executable" in source]
+    assert writing < running
+    assert 'script = [sys.executable, "keras_mirrored.py", ' in sources[running]
+    assert "alphabet_tutorial.keras_mirrored" not in sources[running]
+    assert 'module = "alphabet_tutorial.keras_mirrored"' in CHAPTER  # the page runs the module
+    assert notebook_cells(built_site)[writing]["outputs"] == []  # the build does not run it
 
 
 def test_keras_evaluate_fails_on_an_uneven_first_batch_and_an_even_one_fixes_it(built_site):
     printed = script_output(built_site)
     windows = len(task.windows(Config().window))
     assert windows % 2 == 1  # one batch of every window: an uneven split over 2 replicas
-    # The script's own evaluate: an even first batch, then a last batch of one window.
+    # The script's own evaluate: an even first batch, then a smaller last batch.
     assert_script_output(printed, replicas=2, windows=windows, as_on_one_device=True)
     as_is = printed.splitlines()[-1]
     assert as_is.startswith("evaluate() as on one device: InvalidArgumentError: ")
@@ -112,17 +130,26 @@ def test_keras_evaluate_fails_on_an_uneven_first_batch_and_an_even_one_fixes_it(
 def assert_script_output(
     printed: str, replicas: int, windows: int, as_on_one_device: bool = False
 ) -> None:
-    """What alphabet_tutorial.keras_mirrored prints after learning every window (a fourth
+    """What alphabet_tutorial.keras_mirrored prints after learning every window (a fifth
     line with --evaluate-as-on-one-device)."""
     lines = printed.splitlines()
     assert lines[0] == f"MirroredStrategy: {replicas} replicas"
     assert re.fullmatch(r"fit: accuracy \d+\.\d% in the last epoch", lines[1]), lines[1]
+    batch_size = 8 * replicas  # a multiple of the replica count, no larger than the set
+    assert batch_size <= windows
     assert re.fullmatch(
-        rf"evaluate\(batch_size={windows - windows % replicas}\): accuracy 100\.0%, "
-        r"loss 0\.\d{3}",
-        lines[2],
+        rf"evaluate\(batch_size={batch_size}\): accuracy 100\.0%, loss 0\.\d{{3}}", lines[2]
     ), lines[2]
-    assert len(lines) == 3 + as_on_one_device
+    timed = re.fullmatch(
+        rf"time per epoch: (\d+) ms on {replicas} devices, (\d+) ms on one "
+        r"\((\d+\.\d)× one device's\)",
+        lines[3],
+    )
+    assert timed, lines[3]
+    replicated, one_device, ratio = int(timed[1]), int(timed[2]), float(timed[3])
+    assert replicated > 0 and one_device > 0
+    assert ratio == pytest.approx(replicated / one_device, rel=0.05, abs=0.05)
+    assert len(lines) == 4 + as_on_one_device
 
 
 @pytest.mark.slow

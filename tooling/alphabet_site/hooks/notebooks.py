@@ -22,7 +22,9 @@ down in this section, under “Title”." (`MOVED`) where the prose before it en
 colon (it introduced the note); a note whose code would then run after code of its
 section's stays, and a heading "<section> (continued)" ends its fold. What the page
 alone shows (the live widget, the tabs) the notebook's prose says as the notebook shows
-it (`ON_THE_PAGE`, `PAGE_ONLY`).
+it (`ON_THE_PAGE`, `PAGE_ONLY`). A script the chapter runs in a process of its own
+(`SCRIPTS`) is a cell that writes it to a file (`%%writefile`, in place of its listing),
+and the cell that runs it runs that file: the reader changes it there and runs it again.
 pymdownx.snippets expands the package code the chapter includes, and jupytext turns the
 flat Markdown into cells, a cell per heading. A listing's title (```py title="a/file.py"),
 which the page shows above it, is a caption above its fence. Before the chapter's cells
@@ -50,6 +52,7 @@ import json
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -128,6 +131,42 @@ PAGE_ONLY = (
     (r"\bon this page\b", "in this chapter"),
     (r"\b([Tt])his page\b", r"\1his chapter"),
 )
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script a chapter runs in a process of its own, which a notebook's reader edits and
+    runs again: the page shows the package's module (the listing titled `listing`) and
+    runs it with `python -m`; the notebook writes the same code to `file` in the working
+    directory, a `%%writefile` cell in place of the listing, and runs that file. `run`: the
+    code of the page's run cell and the notebook's in its place; `said`: the page's
+    sentences about the script and the notebook's, as `PAGE_ONLY` pairs them."""
+
+    listing: str
+    file: str
+    run: tuple[str, str]
+    said: tuple[tuple[str, str], ...] = ()
+
+
+SCRIPTS = {
+    "beyond-one-machine.md": Script(
+        listing="alphabet_tutorial/keras_mirrored.py",
+        file="keras_mirrored.py",
+        run=(
+            'module = "alphabet_tutorial.keras_mirrored"\nscript = [sys.executable, "-m", module, ',
+            'script = [sys.executable, "keras_mirrored.py", ',
+        ),
+        said=(
+            (
+                r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\.",
+                "The cell above wrote the script to `keras_mirrored.py`, in the working "
+                "directory. To try a change (the devices, the batch size, a callback of your "
+                "own in the list), edit that cell and run it and the next one again. In a "
+                "terminal, that is `python keras_mirrored.py`.",
+            ),
+        ),
+    ),
+}
 # An exercise ("**1. Title.** Its question...") is a heading of its own in the notebook,
 # and its solution (a collapsed `???` example admonition on the page) a collapsed heading
 # below it: JupyterLab, Notebook 7 and Colab fold a heading's section (every cell up to
@@ -268,17 +307,25 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     lines = text.splitlines()
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     only_here = any(fence.notebook_cell for fence in parse(text))  # a cell the page has not
+    script = SCRIPTS.get(src_uri)
+    such_as = "a `%` or `!` command" if only_here else script and f"the one that writes `{script.file}`"
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
         f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
         f"tutorial “{config['site_name']}”. It is saved with the outputs the chapter's "
         "page shows"
-        + (" (a cell that only a notebook runs, a `%` or `!` command, has none)" * only_here)
+        + (f" (a cell that only a notebook runs, such as {such_as}, has none)" if such_as else "")
         + "; run the cells in order to make your own.*"
     )
     flat = flatten(lines[title + 1 :], config, page_url, src_uri)
     chapter = jupytext.reads(flat, fmt={"extension": ".md", "split_at_heading": True})
     # jupytext cuts the cells; the code is the fences' own (it drops doubled blank lines)
-    code = iter([fence for fence in parse(text) if fence.runnable or fence.notebook_cell])
+    code = iter(
+        [
+            fence
+            for fence in parse(text)
+            if fence.runnable or fence.notebook_cell or writes(script, lines[fence.start])
+        ]
+    )
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_markdown_cell(INTRO),
@@ -290,15 +337,15 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
             cells[-1].source += "\n\n" + cell.source
         elif cell.cell_type == "code":
             fence = next(code, None)
-            cells.append(
-                nbformat.v4.new_code_cell(fence.code.rstrip("\n") if fence else cell.source)
-            )
-            if fence and fence.notebook_cell:
+            source = notebook_code(fence, script, config) if fence else cell.source
+            cells.append(nbformat.v4.new_code_cell(source))
+            if fence and not fence.runnable:  # a notebook cell, or the script it writes
                 cells[-1].metadata["tags"] = [NOTEBOOK_ONLY]
         else:
             if cell.metadata.get("solution"):  # a cell to try the exercise in, above it
                 cells.append(nbformat.v4.new_code_cell(YOUR_ANSWER, metadata=ANSWER_METADATA))
             cells.append(nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata))
+    check_script(cells, script, src_uri)
     collapsed = []
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # stable: the same chapter gives the same notebook
@@ -322,7 +369,8 @@ def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> N
     """Give the chapter's code cells (after the install cell) what their fences showed."""
     code_cells = [cell for cell in notebook.cells if ran_at_build(cell)][1:]
     sources = [cell.source for cell in code_cells]
-    if sources != [code.rstrip("\n") for code, _ in outputs]:
+    script = SCRIPTS.get(src_uri)
+    if sources != [run_in_notebook(code, script).rstrip("\n") for code, _ in outputs]:
         raise PluginError(
             f"the code cells of {notebook_uri(src_uri)} are not the fences that ran on "
             f"{src_uri}: {len(sources)} cells, {len(outputs)} fences"
@@ -336,6 +384,51 @@ def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> N
             cell.outputs.append(result)
         for image in output.figures:  # as Jupyter's inline backend shows a figure left open
             cell.outputs.append(nbformat.v4.new_output("display_data", image))
+
+
+def writes(script: Script | None, opening: str) -> bool:
+    """Whether a fence that opens with `opening` is the listing of the chapter's script."""
+    caption = LISTING_TITLE.search(opening)
+    return script is not None and caption is not None and caption["title"] == script.listing
+
+
+def check_script(cells: list, script: Script | None, src_uri: str) -> None:
+    """The notebook writes the chapter's script once and runs that file once."""
+    if script is None:
+        return
+    writing = [cell for cell in cells if cell.source.startswith(f"%%writefile {script.file}\n")]
+    running = [cell for cell in cells if script.run[1] in cell.source]
+    if (len(writing), len(running)) != (1, 1):
+        raise PluginError(
+            f"{notebook_uri(src_uri)} writes {script.file} {len(writing)} times and runs it "
+            f"{len(running)} times, not once each: is its listing titled {script.listing}, "
+            f"and does a cell run it with {script.run[0]!r}?"
+        )
+
+
+def notebook_code(fence, script: Script | None, config) -> str:
+    """A code cell of the notebook: the fence's code, where the script's run is the
+    notebook's; the script's listing, the package code it includes, as a cell that writes
+    it to its file."""
+    if fence.runnable or fence.notebook_cell or script is None:
+        return run_in_notebook(fence.code, script).rstrip("\n")
+    code = "\n".join(included(fence.code.splitlines(), config)).rstrip("\n")
+    return f"%%writefile {script.file}\n{code}"
+
+
+def run_in_notebook(code: str, script: Script | None) -> str:
+    """A fence's code as the notebook runs it: the page's run of the chapter's script runs
+    the file the notebook wrote."""
+    return code.replace(*script.run) if script is not None else code
+
+
+def included(lines: list[str], config) -> list[str]:
+    """The lines with the package code they include (`--8<--`) in place, as on the page."""
+    snippets = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
+    ).preprocessors["snippet"]
+    return snippets.run(lines)
 
 
 def folds(cell) -> bool:
@@ -358,11 +451,8 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     every other fence a display fence (inside a block quote when an open admonition holds
     it); an exercise a heading, its solution and every other collapsed admonition a
     collapsed heading over its cells; relative links absolute."""
-    snippets = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={"pymdownx.snippets": config["mdx_configs"]["pymdownx.snippets"]},
-    ).preprocessors["snippet"]
-    lines = snippets.run(lines)
+    lines = included(lines, config)
+    script = SCRIPTS.get(src_uri)
     out: list[str] = []
     quote = None  # the indentation of the admonition being quoted
     fold = None  # the indentation of the collapsed admonition being read
@@ -427,6 +517,11 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             quote, number = None, fence.end + 1
             code_notes += [note] if note is not None else []
             note_code = note_code or note is not None
+            continue
+        if fence is not None and script is not None and writes(script, line):  # it writes it
+            out += ["", "```python", f"%%writefile {script.file}", *fence.code.splitlines()]
+            out += ["```", ""]
+            number = fence.end + 1
             continue
         if fence is not None:
             info = line.strip().lstrip("`~").split()
@@ -498,6 +593,10 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
     text = name_folded_block(text, code_notes, src_uri)
     for page_only, in_notebook in PAGE_ONLY:
         text = re.sub(page_only, in_notebook, text)
+    for page_only, in_notebook in script.said if script is not None else ():
+        text, found = re.subn(page_only, in_notebook, text)
+        if found != 1:
+            raise PluginError(f"{src_uri}: {page_only!r} is said {found} times, not once")
     return text
 
 
