@@ -308,7 +308,8 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
     title = next((n for n, line in enumerate(lines) if line.startswith("# ")), -1)
     only_here = any(fence.notebook_cell for fence in parse(text))  # a cell the page has not
     script = SCRIPTS.get(src_uri)
-    such_as = "a `%` or `!` command" if only_here else script and f"the one that writes `{script.file}`"
+    such_as = f"the one that writes `{script.file}`" if script else ""
+    such_as = "a `%` or `!` command" if only_here else such_as
     intro = (lines[title] + "\n\n" if title >= 0 else "") + (
         f"*This notebook is the runnable version of [this chapter]({page_url}) of the "
         f"tutorial “{config['site_name']}”. It is saved with the outputs the chapter's "
