@@ -141,6 +141,7 @@ def run_as_reader(python: Path, notebook: Path, root: Path) -> ReaderRun:
         for path in tmp.iterdir()
         if not TENSORBOARD_OUTPUT.fullmatch(path.name)
         and not (path.name == ".tensorboard-info" and not any(path.iterdir()))
+        and not path.name.startswith("torchinductor_")  # PyTorch's own cache, made on import
     )
     return ReaderRun(executed, left, tensorboards, not_stopped)
 
