@@ -4,9 +4,10 @@ Lines of code follow one rule for both sides (`RULE`), counted in the snippet se
 the tutorial shows, read from the package's own source. Speed is measured per epoch,
 after a warm-up, with the implementations interleaved over several repeats (one seed
 per repeat), and reported as medians with their spread; each run stops at its first
-epoch at 100 %, which also gives the epochs to 100 % over the seeds.
+epoch at 100%, which also gives the epochs to 100% over the seeds.
 `KnobRounds` holds the timings of Keras models built with different knobs, trained in
-turns, each against the first model's epochs of the same round.
+turns, each against the first model's epochs of the same round, and weighs what a knob
+saves per warm epoch against what its first epoch costs.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def lines_of_code(impl: str) -> int:
 
 @dataclass(frozen=True)
 class Run:
-    """One training run, stopped at its first epoch at 100 %."""
+    """One training run, stopped at its first epoch at 100%."""
 
     impl: str
     seed: int
@@ -122,7 +123,7 @@ def machine() -> dict[str, str]:
 
 
 def one_run(impl: str, config: Config) -> tuple[Run, int]:
-    """Train `impl` until its first epoch at 100 % (or `config.epochs`)."""
+    """Train `impl` until its first epoch at 100% (or `config.epochs`)."""
     model, history = impls.get(impl).train(config, stop_at_100=True)
     run = Run(
         impl,
@@ -188,7 +189,7 @@ def format_table(result: Comparison) -> Markdown:
             "Time per epoch, ms: median (range)",
             lambda impl: spread([1000 * s for s in result.epoch_seconds(impl)]),
         ),
-        ("Epochs to 100 %: median (range)", reached),
+        ("Epochs to 100%: median (range)", reached),
         ("Accuracy at the end of each run", accuracy),
     ]
     lines = ["| Measure | " + " | ".join(impls.get(i).title for i in impls.NAMES) + " |"]
@@ -211,14 +212,14 @@ def format_summary(result: Comparison) -> Markdown:
             "Some runs stopped after their first epoch, so there was no warmed epoch to time."
         )
     if ratio > 1.1:
-        verdict = f"Keras took {ratio:.1f} times as long as the low-level loop"
+        verdict = f"Keras took {ratio:.1f}× as long as the low-level loop"
     elif ratio < 1 / 1.1:
-        verdict = f"Keras was {1 / ratio:.1f} times as fast as the low-level loop"
+        verdict = f"Keras was {1 / ratio:.1f}× as fast as the low-level loop"
     else:
-        verdict = "the two took about the same time (within 10 %)"
+        verdict = "the two took about the same time (within 10%)"
     summary = (
-        f"Per epoch, {verdict}: the median of the {len(ratios)} runs' ratios, which went "
-        f"from {min(ratios):.1f} to {max(ratios):.1f}."
+        f"Per epoch, {verdict}: the median over {len(ratios)} runs, whose ratios went "
+        f"from {min(ratios):.1f}× to {max(ratios):.1f}×."
     )
     return Markdown(summary)
 
@@ -243,8 +244,9 @@ def widest(result: Comparison) -> list[str]:
         )
 
     return [
-        f"The ratio farthest from the median, {ratios[far]:.1f}, comes from a run in which "
-        f"Keras's epoch took {epoch('keras')} and the low-level loop's {epoch('lowlevel')}."
+        f"The ratio farthest from the median, {ratios[far]:.1f}×, comes from a run whose "
+        f"Keras epoch took {epoch('keras')} and whose low-level epoch took "
+        f"{epoch('lowlevel')}."
     ]
 
 
@@ -257,7 +259,7 @@ def format_method(result: Comparison) -> Markdown:
         f"Lines of code follow one rule for both sides: {RULE} After one warm-up run of "
         f"each, both implementations were trained {repeats} times, interleaved (the order "
         f"alternates), run *r* with seed {config.seed} + *r*; each run stopped at its first "
-        "epoch at 100 %. An epoch is timed from its start to the end of its last step, "
+        "epoch at 100%. An epoch is timed from its start to the end of its last step, "
         "data handling included, before every window is scored; the first epoch of each "
         "run, which traces the training step, is left out. Measured on "
         f"{result.machine['cpu']} (load average {result.machine['load']} when it started, "
@@ -279,10 +281,21 @@ class KnobRounds:
     def add(self, name: str, seconds: list[float], in_calls: list[float]) -> None:
         """Record the epochs `fit_timed` gave for `name`: their times, and the parts of
         them spent in calls to the training step."""
-        if name not in self.seconds:
-            raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
+        self._check_known(name)
         self.seconds[name] += seconds
         self.in_calls[name] += in_calls
+
+    def _check_known(self, name: str) -> None:
+        if name not in self.seconds:
+            raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
+
+    def _extra_first(self, name: str, first: dict[str, float]) -> float:
+        """Seconds the model's first epoch took beyond the baseline's."""
+        self._check_known(name)
+        missing = [model for model in self.seconds if model not in first]
+        if missing:
+            raise ValueError(f"first holds no first epoch of {', '.join(map(repr, missing))}")
+        return first[name] - first[self.baseline]
 
     @property
     def baseline(self) -> str:
@@ -302,6 +315,36 @@ class KnobRounds:
             return "slower in every round"
         return "within the rounds' spread"
 
+    def saved(self, name: str) -> float:
+        """Seconds the model's warm epoch saves against the baseline's: the median over the
+        rounds (below 0, it costs more), or 0 where the rounds found no sure difference."""
+        if self.found(name) == "within the rounds' spread":
+            return 0.0
+        pairs = zip(self.seconds[self.baseline], self.seconds[name], strict=True)
+        return statistics.median(baseline - seconds for baseline, seconds in pairs)
+
+    def repaid(self, name: str, first: dict[str, float]) -> str:
+        """Whether the warm epochs make up for what the model's first epoch costs beyond the
+        baseline's, and after how many (`first`: each model's first epoch, in seconds)."""
+        extra = self._extra_first(name, first)
+        if extra <= 0:
+            return "no extra cost to repay"
+        if self.saved(name) <= 0:
+            return "no sure saving to repay it"
+        epochs = math.ceil(extra / self.saved(name))
+        return f"repaid after {epochs} warm epoch{'s' * (epochs != 1)}"
+
+    def quickest(self, first: dict[str, float], epochs: int) -> str:
+        """The model that trains `epochs` epochs the soonest, by these figures: its first
+        epoch, then `epochs - 1` warm ones, each shorter than the baseline's by `saved`
+        (on a tie, the first in order)."""
+        check_positive_integer("epochs", epochs)
+
+        def run(name: str) -> float:  # the run's time beyond the baseline's
+            return self._extra_first(name, first) - (epochs - 1) * self.saved(name)
+
+        return min(self.seconds, key=run)
+
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""
 
@@ -319,8 +362,8 @@ class KnobRounds:
                 ms(seconds),
                 ms(self.in_calls[name]),
                 ms(around(name)),
-                spread(self.to_baseline(name), digits=2),
+                spread(self.to_baseline(name), unit="×", digits=2),
             ]
             for name, seconds in self.seconds.items()
         ]
-        return table([*header, f"Warm epoch / {self.baseline}: median (range)"], rows)
+        return table([*header, f"Warm epoch against {self.baseline}: median (range)"], rows)

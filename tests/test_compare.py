@@ -92,23 +92,23 @@ def test_the_table_gives_medians_and_ranges_over_the_repeats():
     assert "| Time per epoch, ms: median (range) | 11.0 (9.0 to 20.0) | 33.0 (33.0 to 33.0) |" in (
         table
     )
-    assert "| Epochs to 100 %: median (range) | 3 (3 to 5) | 1 of 5 runs never |" in table
+    assert "| Epochs to 100%: median (range) | 3 (3 to 5) | 1 of 5 runs never |" in table
 
 
 def test_the_summary_says_which_side_was_faster_from_the_measured_ratio():
     summary = compare.format_summary(made_up(3.0))
     assert summary == (
-        "Per epoch, Keras took 3.0 times as long as the low-level loop: the median of the 5 "
-        "runs' ratios, which went from 1.7 to 3.7."
+        "Per epoch, Keras took 3.0× as long as the low-level loop: the median over 5 runs, "
+        "whose ratios went from 1.7× to 3.7×."
     )
     # Repeat by repeat: 33 ms over 10, 12, 11, 20 and 9 ms, ratios 3.3, 2.75, 3, 1.65 and
     # 3.67; the farthest from their median, 3, is the low-level side's 20 ms run: the note
     # on the method names it.
     assert compare.format_method(made_up(3.0)).endswith(
-        " The ratio farthest from the median, 1.7, comes from a run in which Keras's epoch "
-        "took 33.0 ms (median 33.0 ms) and the low-level loop's 20.0 ms (median 11.0 ms)."
+        " The ratio farthest from the median, 1.7×, comes from a run whose Keras epoch took "
+        "33.0 ms (median 33.0 ms) and whose low-level epoch took 20.0 ms (median 11.0 ms)."
     )
-    assert "Keras was 1.5 times as fast" in compare.format_summary(made_up(1 / 1.5))
+    assert "Keras was 1.5× as fast" in compare.format_summary(made_up(1 / 1.5))
     assert "about the same time" in compare.format_summary(made_up(1.0))
 
 
@@ -117,8 +117,8 @@ def test_the_method_shows_the_keras_run_when_it_is_the_one_out_of_line():
     keras = [0.030, 0.036, 0.033, 0.120, 0.027]  # 3 times the low-level side, then 6 times
     result.runs["keras"] = [Run("keras", 7 + r, 3, 1.0, [s, s]) for r, s in enumerate(keras)]
     assert compare.format_method(result).endswith(
-        "The ratio farthest from the median, 6.0, comes from a run in which Keras's epoch "
-        "took 120.0 ms (median 33.0 ms) and the low-level loop's 20.0 ms (median 11.0 ms)."
+        "The ratio farthest from the median, 6.0×, comes from a run whose Keras epoch took "
+        "120.0 ms (median 33.0 ms) and whose low-level epoch took 20.0 ms (median 11.0 ms)."
     )
 
 
@@ -127,8 +127,8 @@ def test_the_summary_has_one_sentence_when_every_run_gave_the_same_ratio():
     for impl in impls.NAMES:
         result.runs[impl] = [Run(impl, 7 + r, 3, 1.0, [0.01, 0.01]) for r in range(3)]
     assert compare.format_summary(result) == (
-        "Per epoch, the two took about the same time (within 10 %): the median of the 3 "
-        "runs' ratios, which went from 1.0 to 1.0."
+        "Per epoch, the two took about the same time (within 10%): the median over 3 runs, "
+        "whose ratios went from 1.0× to 1.0×."
     )
 
 
@@ -199,13 +199,31 @@ def test_knobs_are_judged_against_the_first_model_in_each_round():
     ]
     assert timed.table().splitlines() == [
         "| Knob | Warm epoch: median | In calls to the step | Around them "
-        "| Warm epoch / defaults: median (range) |",
+        "| Warm epoch against defaults: median (range) |",
         "|---|---:|---:|---:|---:|",
-        "| defaults | 40 ms | 8 ms | 32 ms | 1.00 (1.00 to 1.00) |",
-        "| faster | 30 ms | 6 ms | 24 ms | 0.75 (0.75 to 0.75) |",
-        "| slower | 50 ms | 10 ms | 40 ms | 1.25 (1.25 to 1.25) |",
-        "| mixed | 40 ms | 8 ms | 32 ms | 1.00 (0.75 to 1.25) |",
+        "| defaults | 40 ms | 8 ms | 32 ms | 1.00× (1.00 to 1.00) |",
+        "| faster | 30 ms | 6 ms | 24 ms | 0.75× (0.75 to 0.75) |",
+        "| slower | 50 ms | 10 ms | 40 ms | 1.25× (1.25 to 1.25) |",
+        "| mixed | 40 ms | 8 ms | 32 ms | 1.00× (0.75 to 1.25) |",
     ]
+    # What a warm epoch saves: a sure saving (or cost), or none within the spread.
+    assert timed.saved("faster") == pytest.approx(0.010)
+    assert timed.saved("slower") == pytest.approx(-0.010)
+    assert timed.saved("mixed") == 0.0
+    # Whether the warm epochs repay a first epoch longer than the baseline's, and when.
+    first = {"defaults": 1.0, "faster": 1.095, "slower": 1.5, "mixed": 0.99}
+    assert [timed.repaid(name, first) for name in names[1:]] == [
+        "repaid after 10 warm epochs",  # 0.095 s, at 0.010 s an epoch
+        "no sure saving to repay it",
+        "no extra cost to repay",
+    ]
+    assert timed.repaid("faster", {**first, "faster": 1.005}) == "repaid after 1 warm epoch"
+    # The quickest for a run: the first epoch, then the warm ones.
+    # beyond the baseline's run: "mixed" 0.010 s less; "faster" 0.095 s more, less 0.010 s
+    # a warm epoch: 0.005 s less after 11 epochs (10 warm ones), 0.015 s less after 12
+    assert timed.quickest(first, epochs=11) == "mixed"
+    assert timed.quickest(first, epochs=12) == "faster"
+    assert timed.quickest({**first, "mixed": 1.0}, epochs=1) == "defaults"  # a tie: the first
 
 
 def test_knob_rounds_without_models_or_of_an_unknown_model_are_value_errors():
@@ -215,3 +233,15 @@ def test_knob_rounds_without_models_or_of_an_unknown_model_are_value_errors():
     with pytest.raises(ValueError, match="unknown model 'unroll=True'"):
         timed.add("unroll=True", [0.04], [0.01])
     assert timed.seconds == {"defaults": []}  # nothing recorded
+
+
+def test_weighing_first_epochs_needs_every_models_first_epoch_and_a_run_length():
+    timed = compare.KnobRounds(["defaults", "unroll=True"])
+    timed.add("defaults", [0.04], [0.01])
+    timed.add("unroll=True", [0.03], [0.01])
+    with pytest.raises(ValueError, match="first holds no first epoch of 'defaults'"):
+        timed.repaid("unroll=True", {"unroll=True": 0.5})
+    with pytest.raises(ValueError, match="unknown model 'jit_compile=True'"):
+        timed.repaid("jit_compile=True", {"defaults": 0.5, "unroll=True": 0.5})
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
+        timed.quickest({"defaults": 0.5, "unroll=True": 0.5}, epochs=0)

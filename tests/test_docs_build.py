@@ -94,9 +94,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     assert rows["Parameters"] == [parameters, parameters]
     assert rows["Accuracy at the end of each run"] == ["100%, 100%, 100%, 100%, 100%"] * 2
     spread = re.compile(r"(\d+\.?\d*) \((\d+\.?\d*) to (\d+\.?\d*)\)")
-    for cell in (
-        rows["Time per epoch, ms: median (range)"] + rows["Epochs to 100 %: median (range)"]
-    ):
+    for cell in rows["Time per epoch, ms: median (range)"] + rows["Epochs to 100%: median (range)"]:
         low, middle, high = (float(x) for x in spread.fullmatch(cell).group(2, 1, 3))
         assert 0 < low <= middle <= high
     text_shown = text(built_site, "conclusions/")
@@ -104,8 +102,8 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     # The sentence under the table: which side was faster follows from the median of the
     # run-by-run ratios it gives, which lies within their range.
     summary = re.search(
-        r"Per epoch, (Keras took|Keras was|the two took) (?:(\d+\.\d) times )?.*?: the median "
-        r"of the \d+ runs' ratios, which went from (\d+\.\d) to (\d+\.\d)\.",
+        r"Per epoch, (Keras took|Keras was|the two took) (?:(\d+\.\d)× )?.*?: the median "
+        r"over \d+ runs, whose ratios went from (\d+\.\d)× to (\d+\.\d)×\.",
         text_shown,
     )
     assert summary, "the sentence under the comparison table is missing"
@@ -128,11 +126,11 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         "Warm epoch: median",
         "In calls to the step",
         "Around them",
-        "Warm epoch / defaults: median (range)",
+        "Warm epoch against defaults: median (range)",
     ]
     for name in list(knobs)[1:]:  # the epoch, then its two parts, in whole milliseconds
         assert all(re.fullmatch(r"\d+ ms", cell) for cell in knobs[name][:3]), knobs[name]
-    assert knobs["defaults"][-1] == "1.00 (1.00 to 1.00)"  # its own rounds, against itself
+    assert knobs["defaults"][-1] == "1.00× (1.00 to 1.00)"  # its own rounds, against itself
     # Before the rounds, one fit of two epochs per knob, in the order of the table.
     first_fits = re.findall(
         r"^(\S+): first epoch \d+ ms, second \d+ ms \(\d+ ms of it in calls to the step\)$",
@@ -140,14 +138,14 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         re.M,
     )
     assert first_fits == list(knobs)[1:], first_fits
-    ratios = re.compile(r"(\d+\.\d\d) \((\d+\.\d\d) to (\d+\.\d\d)\)")
+    ratios = re.compile(r"(\d+\.\d\d)× \((\d+\.\d\d) to (\d+\.\d\d)\)")
     for name in list(knobs)[2:]:
         low, middle, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 1, 3))
         assert 0 < low <= middle <= high
     # The summary prints the comparison's factor, and its prose calls Keras the slower side.
     factor = re.search(
-        r"Keras's epoch against the low-level loop's, run by run: (\d+\.\d) \((\d+\.\d) to "
-        r"(\d+\.\d)\) times",
+        r"Keras: epoch (\d+\.\d)× \((\d+\.\d) to (\d+\.\d)\) the low-level loop's, over "
+        r"\d+ runs",
         text_shown,
     )
     assert factor and abs(float(factor[1]) - ratio) < 0.06
@@ -156,7 +154,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
     for name in list(knobs)[2:]:
         low, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 3))
-        line = f"{name}: a warm epoch {knobs[name][-1]} times the default model's, "
+        line = f"{name}: warm epoch {knobs[name][-1]} the default model's, "
         found = re.search(re.escape(line) + r"(faster|slower|within)", text_shown)
         assert found, line
         # The verdict follows the unrounded ratios: a bound printed as 1.00 fits any.
@@ -166,6 +164,30 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
             assert found[1] == "slower"
         elif low < 1 < high:
             assert found[1] == "within"
+    # Under each knob's line, its first epoch against the default model's, and whether its
+    # warm epochs repay the difference: no extra cost, no sure saving, or after N of them.
+    repaid = re.findall(
+        r"^ *first epoch (\d+) ms, the default model's (\d+) ms: (no extra cost to repay|"
+        r"no sure saving to repay it|repaid after (\d+) warm epochs?)$",
+        text_shown,
+        re.M,
+    )
+    assert len(repaid) == len(knobs) - 2, repaid
+    for name, (mine, default, said, epochs) in zip(list(knobs)[2:], repaid, strict=True):
+        faster = re.search(
+            re.escape(f"{name}: warm epoch {knobs[name][-1]} the default model's, faster"),
+            text_shown,
+        )
+        if int(mine) < int(default):
+            assert said == "no extra cost to repay", (name, said)
+        elif int(mine) > int(default):
+            assert said.startswith("repaid" if faster else "no sure saving"), (name, said)
+            assert not epochs or int(epochs) >= 1
+    quickest = re.search(
+        r"^Quickest for a run of (\d+) epochs, like the chapters': (\S+)$", text_shown, re.M
+    )
+    assert quickest and quickest[1] == str(Config().epochs), "the last line names a knob"
+    assert quickest[2] in list(knobs)[1:], quickest[0]
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):
