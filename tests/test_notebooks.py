@@ -234,7 +234,7 @@ def test_tensorboard_opens_in_the_notebook_on_its_runs_and_stops(reader_runs, na
     cell started serves the runs its training cells logged; once stopped, no TensorBoard
     process is left (`stop_tensorboards`)."""
     run = reader_runs[name]
-    magic = [cell for cell in run.notebook.cells if "%tensorboard" in cell.source]
+    magic = [c for c in run.notebook.cells if c.cell_type == "code" and "%tensorboard" in c.source]
     shown = [output for cell in magic for output in cell.outputs]
     assert len(run.tensorboards) == len(magic), f"TensorBoard did not open: {shown}"
     if name == "keras-implementation":
