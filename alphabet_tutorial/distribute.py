@@ -26,8 +26,8 @@ from alphabet_tutorial.task import check_positive_integer, evaluation_set
 # --8<-- [start:devices]
 def use_devices(count: int) -> list[str]:
     """Names of `count` devices to replicate over: GPUs when the machine has `count` of
-    them, otherwise the CPU split into `count` logical devices (only before TensorFlow
-    has started)."""
+    them, otherwise the CPU split into `count` logical devices, with the GPUs hidden (only
+    before TensorFlow has started)."""
     check_positive_integer("devices", count)  # ValueError unless count is 1, 2, ...
     gpus = tf.config.list_physical_devices("GPU")
     # device_type: "GPU" when the machine has `count` GPUs, else "CPU" (a ValueError when
@@ -36,10 +36,12 @@ def use_devices(count: int) -> list[str]:
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
+        # hide any GPU, so that a model built without a strategy runs on the CPU too
+        tf.config.set_visible_devices([], "GPU")
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * count
         )
-    except RuntimeError:  # TensorFlow has started: the split it has is the one we get
+    except RuntimeError:  # TensorFlow has started: the devices it has are the ones we get
         pass
     devices = [device.name for device in tf.config.list_logical_devices("CPU")]
     if len(devices) != count:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,12 @@ def jax_env(devices: int) -> dict:
     return {**backend_env("jax"), "XLA_FLAGS": flags, "JAX_PLATFORMS": "cpu"}
 
 
+def cpu_env() -> dict:
+    """The environment of a TensorFlow process that sees no GPU: local workers train on
+    the CPU, as their baseline does, rather than share one GPU."""
+    return {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+
+
 STARTING: list[Setup] = []  # setups whose processes may still be importing
 
 
@@ -91,7 +98,7 @@ class Setup:
                     if save is not None and index == 0:
                         options += ["--save", str(save)]
                     argv = child_argv("worker", config, *options)
-                    self.children.append(Child(f"worker {index}", argv, echo=log))
+                    self.children.append(Child(f"worker {index}", argv, cpu_env(), echo=log))
             else:
                 argv = child_argv(kind, config, "--devices", str(count))
                 environment = jax_env(count) if kind == "jax" else None
@@ -150,21 +157,25 @@ def launch_workers(
 
 
 def train_on_one_device(config: Config, impls=("lowlevel",)) -> list[dict]:
-    """The implementations named ("lowlevel", "keras"), as they are, in this process: the
-    baseline of the TensorFlow setups. Trains once every setup started meanwhile is ready."""
+    """The implementations named ("lowlevel", "keras"), as they are, in this process, on its
+    CPU (like the local workers, even where a GPU is visible): the baseline of the
+    TensorFlow setups. Trains once every setup started meanwhile is ready."""
+    import tensorflow as tf
+
     from alphabet_tutorial import keras_model, lowlevel
 
     wait_for_starting_setups(time.monotonic() + 600)
     runs = []
     for impl in impls:
-        model, history = {"lowlevel": lowlevel, "keras": keras_model}[impl].train(config)
+        with tf.device("/cpu:0"):
+            model, history = {"lowlevel": lowlevel, "keras": keras_model}[impl].train(config)
         runs.append(summary("one device", 1, config, model, history))
     return runs
 
 
 def label(run: dict) -> str:
     """The implementation of a run, with its Keras backend."""
-    return run.get("backend", "keras on tensorflow" if run["impl"] == "keras" else "low-level TF")
+    return run.get("backend", "Keras on TensorFlow" if run["impl"] == "keras" else "Low-level TF")
 
 
 def worker(run: dict) -> str:
@@ -226,7 +237,7 @@ def child_runs(args, config: Config):
         from alphabet_tutorial import keras_model
         from alphabet_tutorial.keras_distribution import train_data_parallel
 
-        backend = f"keras on {keras.backend.backend()}"
+        backend = "Keras on " + {"jax": "JAX"}[keras.backend.backend()]  # set by jax_env
 
         one_device = []  # the weights of the first run, for the second to compare with
 

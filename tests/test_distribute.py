@@ -44,7 +44,7 @@ def runs(built_site) -> list[dict]:
 
 
 def named(runs: list[dict], name: str) -> list[dict]:
-    """The runs of one row name of the chapter's table, e.g. 'low-level TF, one device'."""
+    """The runs of one row name of the chapter's table, e.g. 'Low-level TF, one device'."""
     return [run for run in runs if f"{label(run)}, {run['setup']}" == name]
 
 
@@ -62,8 +62,8 @@ def test_the_page_shows_the_runs_the_build_kept(built_site, runs):
 @pytest.mark.parametrize(
     ("setup", "count"),
     [
-        ("low-level TF, 2 workers (MultiWorkerMirroredStrategy)", 2),
-        ("keras on jax, 2 devices (DataParallel)", 1),
+        ("Low-level TF, 2 workers (MultiWorkerMirroredStrategy)", 2),
+        ("Keras on JAX, 2 devices (DataParallel)", 1),
     ],
 )
 def test_every_replicated_setup_learns_every_window(runs, setup, count):
@@ -169,16 +169,16 @@ def test_the_keras_mirrored_script_runs_as_it_is(tmp_path):
 
 def test_weights_trained_on_one_device_and_on_two_differ_a_little(runs):
     for one, two in [
-        ("low-level TF, one device", "low-level TF, 2 workers (MultiWorkerMirroredStrategy)"),
-        ("keras on jax, one device", "keras on jax, 2 devices (DataParallel)"),
+        ("Low-level TF, one device", "Low-level TF, 2 workers (MultiWorkerMirroredStrategy)"),
+        ("Keras on JAX, one device", "Keras on JAX, 2 devices (DataParallel)"),
     ]:
         assert named(runs, one)[0]["checksum"] != named(runs, two)[0]["checksum"]
-    (data_parallel,) = named(runs, "keras on jax, 2 devices (DataParallel)")
+    (data_parallel,) = named(runs, "Keras on JAX, 2 devices (DataParallel)")
     assert 0 < data_parallel["largest_difference_from_one_device"] < 0.1
 
 
 def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(runs):
-    jax_runs = [run for run in runs if label(run) == "keras on jax"]
+    jax_runs = [run for run in runs if label(run) == "Keras on JAX"]
     assert [run["setup"] for run in jax_runs] == ["one device", "2 devices (DataParallel)"]
     assert [run["per_replica_batch"] for run in jax_runs] == [32, 16]  # 1 replica, then 2
 
@@ -186,7 +186,7 @@ def test_data_parallel_runs_on_jax_next_to_a_one_device_jax_baseline(runs):
 def test_every_run_is_kept_each_setup_once(runs):
     from alphabet_tutorial.lowlevel import LowLevelLSTM
 
-    one_device = ["keras on jax", "low-level TF"]
+    one_device = ["Keras on JAX", "Low-level TF"]
     assert sorted(label(run) for run in runs if run["setup"] == "one device") == one_device
     assert len(runs) == 2 + 3  # one device each; 2 workers, DataParallel
     assert {run["parameters"] for run in runs} == {LowLevelLSTM(Config()).count_params()}
@@ -210,10 +210,10 @@ def test_format_setups_shows_a_missed_window_and_workers_that_disagree():
     table = str(format_setups(results)).splitlines()
     assert len(table) == 2 + len(results)  # header, rule, one row per run
     assert table[2:] == [
-        "| low-level TF, one device | 32 | 100.0% | 3 | 20 ms | 1.0× | abc |",
-        "| low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 0 | 16 | 90.0% | 3 "
+        "| Low-level TF, one device | 32 | 100.0% | 3 | 20 ms | 1.0× | abc |",
+        "| Low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 0 | 16 | 90.0% | 3 "
         "| 20 ms | 1.0× | abc |",
-        "| low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 1 | 16 | 100.0% | 3 "
+        "| Low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 1 | 16 | 100.0% | 3 "
         "| 20 ms | 1.0× | abd |",
     ]
 
@@ -246,13 +246,18 @@ def test_use_devices_takes_gpus_only_when_there_are_enough(monkeypatch):
         fake = [tf.config.PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(count)]
         return lambda kind=None: fake if kind == "GPU" else physical(kind)
 
+    hidden = []  # what use_devices asks to hide (TensorFlow has started: it could not)
+    monkeypatch.setattr(tf.config, "set_visible_devices", lambda *args: hidden.append(args))
     monkeypatch.setattr(tf.config, "list_physical_devices", with_gpus(cpus + 1))
     assert use_devices(cpus + 1) == [f"/gpu:{index}" for index in range(cpus + 1)]
+    assert hidden == []  # the GPUs are the devices
     # One GPU too few (one GPU, as on a notebook's GPU runtime, and 2 asked): the CPU path,
-    # which here finds the split already fixed.
+    # which hides the GPU (so that a model without a strategy runs on the CPU too) and
+    # here finds the split already fixed.
     monkeypatch.setattr(tf.config, "list_physical_devices", with_gpus(cpus))
     with pytest.raises(RuntimeError, match=f"already runs TensorFlow on {cpus} CPU device"):
         use_devices(cpus + 1)
+    assert hidden == [([], "GPU")]
 
 
 def test_worker_strategy_refuses_an_index_outside_the_cluster():
@@ -422,6 +427,21 @@ def test_sigterm_stops_every_worker(tmp_path):
 def test_a_setup_that_cannot_run_is_refused_before_any_process_starts(kind, count, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Setup(kind, count)
+
+
+def test_local_workers_see_no_gpu(monkeypatch):
+    """Like their baseline, trained on this process's CPU, the workers train on the CPU,
+    rather than share one GPU."""
+    from alphabet_tutorial import scaleout
+
+    envs = {}
+    monkeypatch.setattr(scaleout, "free_ports", lambda count: [1000 + i for i in range(count)])
+    monkeypatch.setattr(
+        scaleout, "Child", lambda name, argv, env=None, echo=None: envs.setdefault(name, env)
+    )
+    monkeypatch.setattr(scaleout, "stop_all", lambda children: None)  # no process started
+    scaleout.Setup("workers", 2).stop()
+    assert [env["CUDA_VISIBLE_DEVICES"] for env in envs.values()] == ["", ""]
 
 
 def test_the_jax_setup_splits_the_cpu_even_on_a_gpu_machine(monkeypatch):

@@ -158,7 +158,9 @@ SCRIPTS = {
         ),
         said=(
             (
-                r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\.",
+                r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\."
+                r"\s+To\s+try\s+a\s+change,\s+copy\s+the\s+listing\s+to\s+a\s+file\s+of\s+your\s+own"
+                r"\s+and\s+run\s+that,\s+or\s+open\s+this\s+chapter's\s+notebook\.",
                 "The cell above wrote the script to `keras_mirrored.py`, in the working "
                 "directory. To try a change (the devices, the batch size, a callback of your "
                 "own in the list), edit that cell and run it and the next one again. In a "
