@@ -171,7 +171,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         elif low < 1 < high:
             assert found[1] == "within"
     # Under each knob's line, its first epoch against the default model's, and whether its
-    # warm epochs repay the difference: no extra cost, no sure saving, or after N of them.
+    # warm epochs repay the difference: no clear extra cost, no sure saving, or after N of them.
     repaid = re.findall(
         r"^ *first epoch (\d+) ms, the default model's (\d+) ms: (no clear extra cost|"
         r"no sure saving to repay it|repaid after (\d+) warm epochs?)$",
