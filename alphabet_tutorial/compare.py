@@ -251,17 +251,18 @@ def widest(result: Comparison) -> list[str]:
 
 
 def format_method(result: Comparison) -> Markdown:
-    """How the lines were counted, how time was measured, on what machine, and which
+    """Where the lines were counted, how time was measured, on what machine, and which
     run's time stretched the ratios' range the most."""
     config, repeats = result.config, len(result.runs["keras"])
     took = "" if math.isnan(result.seconds) else f" The comparison took {result.seconds:.0f} s."
     return Markdown(
-        f"Lines of code follow one rule for both sides: {RULE} After one warm-up run of "
-        f"each, both implementations were trained {repeats} times, interleaved (the order "
-        f"alternates), run *r* with seed {config.seed} + *r*; each run stopped at its first "
-        "epoch at 100%. An epoch is timed from its start to the end of its last step, "
-        "data handling included, before every window is scored; the first epoch of each "
-        "run, which traces the training step, is left out. Measured on "
+        "Lines of code were counted in the package's own source, in the sections these "
+        f"chapters show. After one warm-up run of each, both implementations were trained "
+        f"{repeats} times, interleaved (the order alternates), run *r* with seed "
+        f"{config.seed} + *r*; each run stopped at its first epoch at 100%. An epoch is "
+        "timed from its start to the end of the epoch's training (for Keras, "
+        "`on_epoch_end`), data handling included, before every window is scored; the first "
+        "epoch of each run, which traces the training step, is left out. Measured on "
         f"{result.machine['cpu']} (load average {result.machine['load']} when it started, "
         f"other work sharing the cores), with {result.machine['versions']}.{took}"
         + "".join(f" {sentence}" for sentence in widest(result))
@@ -290,12 +291,21 @@ class KnobRounds:
             raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
 
     def _extra_first(self, name: str, first: dict[str, float]) -> float:
-        """Seconds the model's first epoch took beyond the baseline's."""
+        """Seconds the model's first epoch took beyond the baseline's, counted only when
+        it took more than `noise()` times as long: a difference one timing can give is
+        counted as 0, and so is a shorter first epoch."""
         self._check_known(name)
         missing = [model for model in self.seconds if model not in first]
         if missing:
             raise ValueError(f"first holds no first epoch of {', '.join(map(repr, missing))}")
+        if first[name] <= self.noise() * first[self.baseline]:
+            return 0.0
         return first[name] - first[self.baseline]
+
+    def noise(self) -> float:
+        """How far one timing can be off: the largest factor between one model's slowest
+        and fastest warm epoch over the rounds (1 before any round)."""
+        return max((max(s) / min(s) for s in self.seconds.values() if s), default=1.0)
 
     @property
     def baseline(self) -> str:
@@ -327,8 +337,8 @@ class KnobRounds:
         """Whether the warm epochs make up for what the model's first epoch costs beyond the
         baseline's, and after how many (`first`: each model's first epoch, in seconds)."""
         extra = self._extra_first(name, first)
-        if extra <= 0:
-            return "no extra cost to repay"
+        if extra == 0:
+            return "no clear extra cost"
         if self.saved(name) <= 0:
             return "no sure saving to repay it"
         epochs = math.ceil(extra / self.saved(name))
@@ -336,8 +346,8 @@ class KnobRounds:
 
     def quickest(self, first: dict[str, float], epochs: int) -> str:
         """The model that trains `epochs` epochs the soonest, by these figures: its first
-        epoch, then `epochs - 1` warm ones, each shorter than the baseline's by `saved`
-        (on a tie, the first in order)."""
+        epoch's clear extra cost, then `epochs - 1` warm ones, each shorter than the
+        baseline's by `saved` (on a tie, the first in order)."""
         check_positive_integer("epochs", epochs)
 
         def run(name: str) -> float:  # the run's time beyond the baseline's

@@ -98,7 +98,9 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         low, middle, high = (float(x) for x in spread.fullmatch(cell).group(2, 1, 3))
         assert 0 < low <= middle <= high
     text_shown = text(built_site, "conclusions/")
-    assert RULE in " ".join(text_shown.split())
+    # The page states the rule once, in its own words; the note does not restate it.
+    assert RULE not in " ".join(text_shown.split())
+    assert "counted by one rule for both sides" in " ".join(text_shown.split())
     # The sentence under the table: which side was faster follows from the median of the
     # run-by-run ratios it gives, which lies within their range.
     summary = re.search(
@@ -144,8 +146,8 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         assert 0 < low <= middle <= high
     # The summary prints the comparison's factor, and its prose calls Keras the slower side.
     factor = re.search(
-        r"Keras: epoch (\d+\.\d)× \((\d+\.\d) to (\d+\.\d)\) the low-level loop's, over "
-        r"\d+ runs",
+        r"Keras's epoch took (\d+\.\d)× as long as the low-level loop's \((\d+\.\d)× to "
+        r"(\d+\.\d)× over \d+ runs\)",
         text_shown,
     )
     assert factor and abs(float(factor[1]) - ratio) < 0.06
@@ -154,7 +156,11 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
     for name in list(knobs)[2:]:
         low, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 3))
-        line = f"{name}: warm epoch {knobs[name][-1]} the default model's, "
+        median, low_, high_ = ratios.fullmatch(knobs[name][-1]).groups()
+        line = (
+            f"{name}: a warm epoch took {median}× as long as the default model's "
+            f"({low_}× to {high_}×), "
+        )
         found = re.search(re.escape(line) + r"(faster|slower|within)", text_shown)
         assert found, line
         # The verdict follows the unrounded ratios: a bound printed as 1.00 fits any.
@@ -165,22 +171,23 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         elif low < 1 < high:
             assert found[1] == "within"
     # Under each knob's line, its first epoch against the default model's, and whether its
-    # warm epochs repay the difference: no extra cost, no sure saving, or after N of them.
+    # warm epochs repay the difference: no clear extra cost, no sure saving, or after N of them.
     repaid = re.findall(
-        r"^ *first epoch (\d+) ms, the default model's (\d+) ms: (no extra cost to repay|"
+        r"^ *first epoch (\d+) ms, the default model's (\d+) ms: (no clear extra cost|"
         r"no sure saving to repay it|repaid after (\d+) warm epochs?)$",
         text_shown,
         re.M,
     )
     assert len(repaid) == len(knobs) - 2, repaid
+    # A first epoch counts as longer only beyond the factor one timing can be off by.
+    noise = re.search(r"^One model's warm epochs varied up to (\d+\.\d)×", text_shown, re.M)
+    assert noise and float(noise[1]) >= 1, "the line with the timings' noise is missing"
     for name, (mine, default, said, epochs) in zip(list(knobs)[2:], repaid, strict=True):
-        faster = re.search(
-            re.escape(f"{name}: warm epoch {knobs[name][-1]} the default model's, faster"),
-            text_shown,
-        )
-        if int(mine) < int(default):
-            assert said == "no extra cost to repay", (name, said)
-        elif int(mine) > int(default):
+        faster = re.search(re.escape(f"{name}: a warm epoch took ") + r".*, faster", text_shown)
+        beyond = int(mine) / int(default)  # rounded figures: a margin of 0.06 either way
+        if beyond < 1 or beyond < float(noise[1]) - 0.06:
+            assert said == "no clear extra cost", (name, said)
+        elif beyond > float(noise[1]) + 0.06:
             assert said.startswith("repaid" if faster else "no sure saving"), (name, said)
             assert not epochs or int(epochs) >= 1
     quickest = re.search(

@@ -288,7 +288,7 @@ DECIMAL = re.compile(r"\d+\.\d+")
 KNOB = r"(?:defaults|steps_per_execution=\d+|jit_compile=True|unroll=True)"
 VERDICT = re.compile(
     r"(?:faster|slower) in every round|within the rounds' spread"
-    r"|no extra cost to repay|no sure saving to repay it|repaid after \d+ warm epochs?"
+    r"|no clear extra cost|no sure saving to repay it|repaid after \d+ warm epochs?"
     rf"|(?<=like the chapters': ){KNOB}$",
     re.M,
 )
