@@ -218,8 +218,9 @@ def format_summary(result: Comparison) -> Markdown:
     else:
         verdict = "the two took about the same time (within 10%)"
     summary = (
-        f"Per epoch, {verdict}: the median over {len(ratios)} runs, whose ratios went "
-        f"from {min(ratios):.1f}× to {max(ratios):.1f}×."
+        f"Per epoch, {verdict}: the median over {len(ratios)} runs of each run's own ratio, "
+        f"which went from {min(ratios):.1f}× to {max(ratios):.1f}×. The table's two medians "
+        "may come from different runs, so dividing one by the other can give another figure."
     )
     return Markdown(summary)
 
@@ -227,15 +228,17 @@ def format_summary(result: Comparison) -> Markdown:
 def widest(result: Comparison) -> list[str]:
     """The sentence that gives the times behind the ratio farthest from the median: each
     side's epoch in that run, beside that side's median, so the reader sees which one was
-    out of line (none when every run gave the same ratio, or when some run has no warmed
-    epoch to pair). Its words are the same whichever side it was: only measured numbers
-    change from one build to the next."""
+    out of line (none when every run gave the same ratio, when both of that run's epochs lie
+    within 5% of their medians, or when some run has no warmed epoch to pair). Its words are
+    the same whichever side it was: only measured numbers change from one build to the next."""
     ratios = result.ratios()
     runs = {impl: result.epoch_seconds(impl) for impl in impls.NAMES}
     if len(set(ratios)) < 2 or any(len(seconds) != len(ratios) for seconds in runs.values()):
         return []
     median = statistics.median(ratios)
     far = max(range(len(ratios)), key=lambda r: abs(math.log(ratios[r] / median)))
+    if all(abs(math.log(runs[impl][far] / statistics.median(runs[impl]))) < 0.05 for impl in runs):
+        return []  # that run's epochs were both typical: the others' pairing made the spread
 
     def epoch(impl: str) -> str:  # that run's epoch, and the side's median over the runs
         return (

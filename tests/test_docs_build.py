@@ -105,7 +105,7 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     # run-by-run ratios it gives, which lies within their range.
     summary = re.search(
         r"Per epoch, (Keras took|Keras was|the two took) (?:(\d+\.\d)× )?.*?: the median "
-        r"over \d+ runs, whose ratios went from (\d+\.\d)× to (\d+\.\d)×\.",
+        r"over \d+ runs of each run's own ratio, which went from (\d+\.\d)× to (\d+\.\d)×\.",
         text_shown,
     )
     assert summary, "the sentence under the comparison table is missing"
