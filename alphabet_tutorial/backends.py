@@ -61,11 +61,9 @@ def backend_env(backend: str) -> dict[str, str]:
 
     PyTorch's OpenMP threads spin while they wait for work; on a busy 2-core machine that
     made its epochs 20 to 40 times slower. Waiting passively costs nothing when idle. On a
-    GPU, the processes share it: TensorFlow and JAX would each reserve most of its memory
-    when they start, so each takes only what it uses.
+    GPU, the processes share it (`env.SHARE_GPU`).
     """
-    sharing = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
-    return {"OMP_WAIT_POLICY": "PASSIVE", **sharing, **os.environ, "KERAS_BACKEND": backend}
+    return {"OMP_WAIT_POLICY": "PASSIVE", **env.SHARE_GPU, **os.environ, "KERAS_BACKEND": backend}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ from importlib import metadata
 # TensorFlow's C++ start-up chatter stays out of outputs (2.21 needs both settings; level 3
 # also hides the "failed call to cuInit" error the `tensorflow` wheel logs without a GPU).
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# On a GPU, TensorFlow reserves most of its memory when it first uses it, and JAX 75 % of
+# it: a process that runs both (a notebook's kernel) or processes that share a GPU would
+# run out. With these, each takes the memory it uses, as it needs it.
+SHARE_GPU = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
 
 
 @contextlib.contextmanager
@@ -132,13 +136,14 @@ def setup_notebook(package: str | None = None, built: tuple[str, str | None] | N
     """The notebooks' install cell calls this once the package is installed: where `package`
     and `built` are given, the version the notebook was built with replaces another one
     (`install`). Then `setup()` for a notebook kernel: TensorFlow imported at once with the
-    QUIET settings (unless set) and stderr silenced (Jupyter would show the CUDA probe's
-    lines as error output); no bytecode cached for the modules TensorFlow writes to the
-    temporary directory for each tf.function (it deletes them at exit, not their
-    __pycache__). Keras keeps its usual home: the reader asked for Keras."""
+    QUIET and SHARE_GPU settings (unless set: the kernel's Keras on TensorFlow and the
+    chapters' JAX code share a GPU runtime's GPU) and stderr silenced (Jupyter would show
+    the CUDA probe's lines as error output); no bytecode cached for the modules TensorFlow
+    writes to the temporary directory for each tf.function (it deletes them at exit, not
+    their __pycache__). Keras keeps its usual home: the reader asked for Keras."""
     if package and built:
         install(package, built)
-    for name, value in QUIET.items():
+    for name, value in {**QUIET, **SHARE_GPU}.items():
         os.environ.setdefault(name, value)
     sys.dont_write_bytecode = True
     with silenced_stderr():

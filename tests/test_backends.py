@@ -25,7 +25,7 @@ import pytest
 from commands import alphabet_tutorial
 from helpers import page, read_events, running, tables, text
 
-from alphabet_tutorial import backends
+from alphabet_tutorial import backends, env
 from alphabet_tutorial.backends import BACKENDS, EXTRA, backend_env
 from alphabet_tutorial.cli import main
 
@@ -152,6 +152,47 @@ def test_the_scripts_first_lines_the_page_shows_put_keras_on_jax():
     )
     assert process.returncode == 0, process.stderr
     assert process.stdout == "jax\n"
+
+
+# A notebook kernel runs Keras on TensorFlow and the chapter's JAX code: on a GPU runtime,
+# both take the GPU's memory as they need it. The variables are set before TensorFlow is
+# imported (a finder placed first sees the import), and a reader's own values are kept.
+KERNEL_SETUP = """
+import json, os, sys
+from alphabet_tutorial import env
+seen = {}
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "tensorflow" and not seen:
+            seen.update({key: os.environ.get(key) for key in env.SHARE_GPU})
+sys.meta_path.insert(0, Watch())
+env.setup_notebook()
+print(json.dumps(seen))
+"""
+
+
+@SLOW
+def test_a_notebook_kernel_shares_a_gpu_between_tensorflow_and_jax():
+    clean = {key: value for key, value in os.environ.items() if key not in env.SHARE_GPU}
+    own = {"XLA_PYTHON_CLIENT_PREALLOCATE": "true"}  # a reader's own choice
+    for given, expected in (({}, env.SHARE_GPU), (own, {**env.SHARE_GPU, **own})):
+        process = subprocess.run(
+            [sys.executable, "-c", KERNEL_SETUP],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**clean, **given},
+        )
+        assert process.returncode == 0, process.stderr
+        assert json.loads(process.stdout) == expected
+
+
+def test_each_backend_process_shares_a_gpu_unless_told_otherwise(monkeypatch):
+    for name in env.SHARE_GPU:
+        monkeypatch.delenv(name, raising=False)
+    assert backend_env("jax").items() >= env.SHARE_GPU.items()
+    monkeypatch.setenv("TF_FORCE_GPU_ALLOW_GROWTH", "false")
+    assert backend_env("tensorflow")["TF_FORCE_GPU_ALLOW_GROWTH"] == "false"
 
 
 @SLOW
