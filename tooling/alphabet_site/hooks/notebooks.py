@@ -163,8 +163,8 @@ SCRIPTS = {
                 r"\s+and\s+run\s+that,\s+or\s+open\s+this\s+chapter's\s+notebook\.",
                 "The cell above wrote the script to `keras_mirrored.py`, in the working "
                 "directory. To try a change (the devices, the batch size, a callback of your "
-                "own in the list), edit that cell and run it and the next one again. In a "
-                "terminal, that is `python keras_mirrored.py`.",
+                "own in the list), edit that cell, run it, then run the code cell below it "
+                "again. In a terminal, that is `python keras_mirrored.py`.",
             ),
         ),
     ),
