@@ -276,11 +276,14 @@ class KnobRounds:
     """Warm epochs of models that take turns, one epoch each per round; each is judged
     against the epoch of the first model, the baseline, in the same round."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], second: dict[str, float] | None = None) -> None:
+        """`second`: each model's second epoch, timed before the rounds beside its first
+        epoch; it widens `noise()` by how far the machine's speed drifted since then."""
         if not names:
             raise ValueError("names must hold at least one model: the first is the baseline")
         self.seconds: dict[str, list[float]] = {name: [] for name in names}  # round by round
         self.in_calls: dict[str, list[float]] = {name: [] for name in names}  # in the step
+        self.second = dict(second or {})
 
     def add(self, name: str, seconds: list[float], in_calls: list[float]) -> None:
         """Record the epochs `fit_timed` gave for `name`: their times, and the parts of
@@ -307,8 +310,11 @@ class KnobRounds:
 
     def noise(self) -> float:
         """How far one timing can be off: the largest factor between one model's slowest
-        and fastest warm epoch over the rounds (1 before any round)."""
-        return max((max(s) / min(s) for s in self.seconds.values() if s), default=1.0)
+        and fastest warm epoch, over the rounds and its `second` epoch (1 before any)."""
+        timings = [
+            [*s, *([self.second[n]] if n in self.second else [])] for n, s in self.seconds.items()
+        ]
+        return max((max(s) / min(s) for s in timings if s), default=1.0)
 
     @property
     def baseline(self) -> str:

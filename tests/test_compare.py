@@ -229,6 +229,11 @@ def test_knobs_are_judged_against_the_first_model_in_each_round():
     # One timing can be off by the largest spread of one model's warm epochs: "mixed"'s
     # 0.030 s to 0.050 s. A first epoch counts as longer only beyond that factor.
     assert timed.noise() == pytest.approx(0.050 / 0.030)
+    # A second epoch timed before the rounds widens it when it lies far outside them.
+    for second, noise in ((0.045, 0.050 / 0.030), (0.060, 0.060 / 0.030)):
+        drifted = compare.KnobRounds(names, {"faster": second})
+        drifted.seconds = timed.seconds
+        assert drifted.noise() == pytest.approx(noise)
     first = {"defaults": 1.0, "faster": 2.0, "slower": 1.8, "mixed": 0.5}
     assert [timed.repaid(name, first) for name in names[1:]] == [
         "repaid after 100 warm epochs",  # 1.0 s, at 0.010 s an epoch
