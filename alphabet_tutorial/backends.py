@@ -98,7 +98,7 @@ def train_and_save(config: Config, path: str):
     from alphabet_tutorial.keras_model import train
     from alphabet_tutorial.task import evaluation_set
 
-    model, history = train(config)  # build_sequential, compile and fit, as on TensorFlow
+    model, history = train(config)  # build_sequential, compile and fit, as in the Keras chapter
     windows, _ = evaluation_set(config)  # every window of the alphabet
     outputs = model(windows)  # a tensor of this backend's own type
     model.save(path)  # the layers, their weights, and the compiled optimizer

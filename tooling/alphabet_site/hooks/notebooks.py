@@ -122,6 +122,10 @@ PAGE_ONLY = (
         r"(?:\[|\*)?How\s+to\s+follow\s+along(?:\]\([^)]*\)|\*)?\s+shows\)",  # a link, or its name
         "",
     ),
+    (  # the backends chapter: the cells run in the notebook's kernel
+        r"the\s+process\s+that\s+ran\s+this\s+page's\s+cells",
+        "this notebook's kernel (the process that runs its cells)",
+    ),
     (r"\bwhen the page was built\b", "when this notebook was built"),
     (  # the install cell has imported TensorFlow, and so Keras (what-is-keras.md)
         r"the\s+first cell of a fresh kernel:",
