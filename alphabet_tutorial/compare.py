@@ -276,14 +276,11 @@ class KnobRounds:
     """Warm epochs of models that take turns, one epoch each per round; each is judged
     against the epoch of the first model, the baseline, in the same round."""
 
-    def __init__(self, names: Sequence[str], second: dict[str, float] | None = None) -> None:
-        """`second`: each model's second epoch, timed before the rounds beside its first
-        epoch; it widens `noise()` by how far the machine's speed drifted since then."""
+    def __init__(self, names: Sequence[str]) -> None:
         if not names:
             raise ValueError("names must hold at least one model: the first is the baseline")
         self.seconds: dict[str, list[float]] = {name: [] for name in names}  # round by round
         self.in_calls: dict[str, list[float]] = {name: [] for name in names}  # in the step
-        self.second = dict(second or {})
 
     def add(self, name: str, seconds: list[float], in_calls: list[float]) -> None:
         """Record the epochs `fit_timed` gave for `name`: their times, and the parts of
@@ -292,29 +289,12 @@ class KnobRounds:
         self.seconds[name] += seconds
         self.in_calls[name] += in_calls
 
-    def _check_known(self, name: str) -> None:
+    def _check_known(self, name: str, first: dict[str, float] | None = None) -> None:
         if name not in self.seconds:
             raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
-
-    def _extra_first(self, name: str, first: dict[str, float]) -> float:
-        """Seconds the model's first epoch took beyond the baseline's, counted only when
-        it took more than `noise()` times as long: a difference one timing can give is
-        counted as 0, and so is a shorter first epoch."""
-        self._check_known(name)
-        missing = [model for model in self.seconds if model not in first]
+        missing = [model for model in self.seconds if first is not None and model not in first]
         if missing:
             raise ValueError(f"first holds no first epoch of {', '.join(map(repr, missing))}")
-        if first[name] <= self.noise() * first[self.baseline]:
-            return 0.0
-        return first[name] - first[self.baseline]
-
-    def noise(self) -> float:
-        """How far one timing can be off: the largest factor between one model's slowest
-        and fastest warm epoch, over the rounds and its `second` epoch (1 before any)."""
-        timings = [
-            [*s, *([self.second[n]] if n in self.second else [])] for n, s in self.seconds.items()
-        ]
-        return max((max(s) / min(s) for s in timings if s), default=1.0)
 
     @property
     def baseline(self) -> str:
@@ -325,9 +305,11 @@ class KnobRounds:
         pairs = zip(self.seconds[name], self.seconds[self.baseline], strict=True)
         return [seconds / baseline for seconds, baseline in pairs]
 
+    # --8<-- [start:verdict]
+    FIRST_MARGIN = 1.5  # a first epoch costs extra only beyond this factor: it is timed once
+
     def found(self, name: str) -> str:
-        """What the rounds say of the model against the baseline."""
-        ratios = self.to_baseline(name)
+        ratios = self.to_baseline(name)  # its warm epoch over the default model's, by round
         if max(ratios) < 1:
             return "faster in every round"
         if min(ratios) > 1:
@@ -335,17 +317,21 @@ class KnobRounds:
         return "within the rounds' spread"
 
     def saved(self, name: str) -> float:
-        """Seconds the model's warm epoch saves against the baseline's: the median over the
-        rounds (below 0, it costs more), or 0 where the rounds found no sure difference."""
+        """Seconds a warm epoch saves: the median of the rounds' savings, if sure."""
         if self.found(name) == "within the rounds' spread":
             return 0.0
         pairs = zip(self.seconds[self.baseline], self.seconds[name], strict=True)
         return statistics.median(baseline - seconds for baseline, seconds in pairs)
 
+    def extra_first(self, name: str, first: dict[str, float]) -> float:
+        """Seconds the first epoch costs beyond the default model's, if clearly more."""
+        self._check_known(name, first)
+        if first[name] <= self.FIRST_MARGIN * first[self.baseline]:
+            return 0.0
+        return first[name] - first[self.baseline]
+
     def repaid(self, name: str, first: dict[str, float]) -> str:
-        """Whether the warm epochs make up for what the model's first epoch costs beyond the
-        baseline's, and after how many (`first`: each model's first epoch, in seconds)."""
-        extra = self._extra_first(name, first)
+        extra = self.extra_first(name, first)
         if extra == 0:
             return "no clear extra cost"
         if self.saved(name) <= 0:
@@ -354,15 +340,15 @@ class KnobRounds:
         return f"repaid after {epochs} warm epoch{'s' * (epochs != 1)}"
 
     def quickest(self, first: dict[str, float], epochs: int) -> str:
-        """The model that trains `epochs` epochs the soonest, by these figures: its first
-        epoch's clear extra cost, then `epochs - 1` warm ones, each shorter than the
-        baseline's by `saved` (on a tie, the first in order)."""
+        """The model that trains a run of `epochs` epochs the soonest (ties: the first)."""
         check_positive_integer("epochs", epochs)
 
-        def run(name: str) -> float:  # the run's time beyond the baseline's
-            return self._extra_first(name, first) - (epochs - 1) * self.saved(name)
+        def run(name: str) -> float:  # the run's time beyond the default model's
+            return self.extra_first(name, first) - (epochs - 1) * self.saved(name)
 
         return min(self.seconds, key=run)
+
+    # --8<-- [end:verdict]
 
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""
