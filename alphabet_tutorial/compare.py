@@ -305,7 +305,6 @@ class KnobRounds:
         pairs = zip(self.seconds[name], self.seconds[self.baseline], strict=True)
         return [seconds / baseline for seconds, baseline in pairs]
 
-    # --8<-- [start:verdict]
     FIRST_MARGIN = 1.5  # a first epoch costs extra only beyond this factor: it is timed once
 
     def found(self, name: str) -> str:
@@ -338,17 +337,6 @@ class KnobRounds:
             return "no sure saving to repay it"
         epochs = math.ceil(extra / self.saved(name))
         return f"repaid after {epochs} warm epoch{'s' * (epochs != 1)}"
-
-    def quickest(self, first: dict[str, float], epochs: int) -> str:
-        """The model that trains a run of `epochs` epochs the soonest (ties: the first)."""
-        check_positive_integer("epochs", epochs)
-
-        def run(name: str) -> float:  # the run's time beyond the default model's
-            return self.extra_first(name, first) - (epochs - 1) * self.saved(name)
-
-        return min(self.seconds, key=run)
-
-    # --8<-- [end:verdict]
 
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""

@@ -284,13 +284,10 @@ DECIMAL = re.compile(r"\d+\.\d+")
 # What the conclusions' knob rounds found: words that follow from measured times, as
 # the times do (a knob within its spread in one run can be faster in every round in the
 # next): the rounds' verdict, whether and when a knob's first epoch is repaid
-# (`KnobRounds.repaid`), and the knob that trains a run the soonest (`KnobRounds.quickest`).
-KNOB = r"(?:defaults|steps_per_execution=\d+|jit_compile=True|unroll=True)"
+# (`KnobRounds.repaid`).
 VERDICT = re.compile(
     r"(?:faster|slower) in every round|within the rounds' spread"
     r"|no clear extra cost|no sure saving to repay it|repaid after \d+ warm epochs?"
-    rf"|(?<=like the chapters': ){KNOB}$",
-    re.M,
 )
 
 
