@@ -276,6 +276,8 @@ class KnobRounds:
     """Warm epochs of models that take turns, one epoch each per round; each is judged
     against the epoch of the first model, the baseline, in the same round."""
 
+    FIRST_MARGIN = 1.5  # a first epoch costs extra only beyond this factor: it is timed once
+
     def __init__(self, names: Sequence[str]) -> None:
         if not names:
             raise ValueError("names must hold at least one model: the first is the baseline")
@@ -305,9 +307,8 @@ class KnobRounds:
         pairs = zip(self.seconds[name], self.seconds[self.baseline], strict=True)
         return [seconds / baseline for seconds, baseline in pairs]
 
-    FIRST_MARGIN = 1.5  # a first epoch costs extra only beyond this factor: it is timed once
-
     def found(self, name: str) -> str:
+        """What the rounds say of the model against the baseline."""
         ratios = self.to_baseline(name)  # its warm epoch over the default model's, by round
         if max(ratios) < 1:
             return "faster in every round"
@@ -330,6 +331,8 @@ class KnobRounds:
         return first[name] - first[self.baseline]
 
     def repaid(self, name: str, first: dict[str, float]) -> str:
+        """Whether the warm epochs make up for what the model's first epoch clearly costs
+        beyond the baseline's, and after how many (`first`: each model's first epoch, s)."""
         extra = self.extra_first(name, first)
         if extra == 0:
             return "no clear extra cost"

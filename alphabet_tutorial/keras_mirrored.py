@@ -71,10 +71,10 @@ def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
         verbose=0,
         callbacks=[one_device],
     )
-    ratio = time_per_epoch(replicated) / time_per_epoch(one_device)
+    mirrored, single = time_per_epoch(replicated), time_per_epoch(one_device)
     print(
-        f"time per epoch: {time_per_epoch(replicated) * 1000:.0f} ms on {devices} devices, "
-        f"{time_per_epoch(one_device) * 1000:.0f} ms on one ({ratio:.1f}× one device's)"
+        f"time per epoch: {mirrored * 1000:.0f} ms on {devices} devices, "
+        f"{single * 1000:.0f} ms on one ({mirrored / single:.1f}× one device's)"
     )
     return model
 
