@@ -189,6 +189,36 @@ def test_playwright_s_log_records_are_dropped_once_a_stop_signal_arrived(monkeyp
     assert [r.getMessage() for r in caplog.records] == ["Error occurred in event listener"]
 
 
+# A driver that a stop signal killed, on an event loop closed before asyncio saw it exit.
+DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED = """
+import asyncio, gc, os, signal, sys, time
+from alphabet_site.screenshots import browser
+from alphabet_tutorial import stopping
+stopping.received[:] = [int(s) for s in sys.argv[1:]]
+loop = asyncio.new_event_loop()
+pipes = dict(stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+driver = loop.run_until_complete(asyncio.create_subprocess_exec("sleep", "30", **pipes))
+os.kill(driver.pid, signal.SIGINT)
+loop.close()
+time.sleep(1)  # the child watcher reaps the driver, too late for the closed loop
+del driver
+gc.collect()  # the driver's pipes close on the closed loop
+print("end", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("stopped", [False, True], ids=["no-stop", "after-a-stop"])
+def test_a_closed_loop_s_echoes_are_dropped_once_a_stop_signal_arrived(stopped):
+    signals = [str(int(signal.SIGINT))] if stopped else []
+    child = [sys.executable, "-c", DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED, *signals]
+    result = subprocess.run(child, capture_output=True, text=True, timeout=60, check=True)
+    if stopped:
+        assert result.stderr == "end\n"
+    else:  # what a stopped command printed after its own line before
+        assert "that handles pid" in result.stderr
+        assert "RuntimeError: Event loop is closed\nend\n" in result.stderr
+
+
 def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
     with browser.launch_chromium() as chromium:
         context = chromium.new_context()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +54,7 @@ def find_chromium() -> str:
 
 
 def quiet_after_stop(record: logging.LogRecord) -> bool:
-    """Drop Playwright's log records once a stop signal arrived.
+    """Drop Playwright's and asyncio's log records once a stop signal arrived.
 
     A signal that interrupts a Playwright call leaves its reply unclaimed; Playwright then
     logs "Cannot find command to respond" with a traceback. The command's own line says it
@@ -62,7 +63,25 @@ def quiet_after_stop(record: logging.LogRecord) -> bool:
     return not stopping.received
 
 
-logging.getLogger("playwright").addFilter(quiet_after_stop)
+def quiet_closed_loop_after_stop(unraisable, previous=sys.unraisablehook) -> None:
+    """`sys.unraisablehook`: once a stop signal arrived, drop "Event loop is closed".
+
+    The signal reaches Playwright's driver too (Ctrl-C goes to the whole process group),
+    and its loop can close before asyncio learns that the driver exited. The driver's pipes
+    then close at garbage collection, on the closed loop, and Python prints that error after
+    the command's own line; asyncio's child watcher also logs that the loop is closed (the
+    "asyncio" logger, which `quiet_after_stop` filters). Both are echoes of the stop.
+    """
+    error = unraisable.exc_value
+    if stopping.received and isinstance(error, RuntimeError) and str(error) == CLOSED_LOOP:
+        return
+    previous(unraisable)
+
+
+CLOSED_LOOP = "Event loop is closed"
+for name in ("playwright", "asyncio"):
+    logging.getLogger(name).addFilter(quiet_after_stop)
+sys.unraisablehook = quiet_closed_loop_after_stop
 
 
 @contextmanager
