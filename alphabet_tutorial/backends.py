@@ -359,7 +359,7 @@ def largest_difference(first, second) -> float:
 def format_backend_table(runs: list[BackendRun]) -> Markdown:
     """A Markdown table: one row per backend and implementation."""
     lines = [
-        "| Backend | Library version | Accuracy on every window | Epochs to 100 % "
+        "| Backend | Library version | Accuracy on every window | Epochs to 100% "
         "| First epoch (s) | Warm epoch (ms, median) | Predictions |",
         "|---|---|---:|---:|---:|---:|---|",
     ]

@@ -294,7 +294,7 @@ def run_workers(args, config: Config) -> None:
     first = results[0]
     print(
         f"lowlevel (on {args.workers} workers): {first['accuracy']:.1%} of every window right "
-        f"after {config.epochs} epochs (first 100 % at epoch {first['epochs_to_100'] or 'never'}); "
+        f"after {config.epochs} epochs (first 100% at epoch {first['epochs_to_100'] or 'never'}); "
         f"every worker holds the same weights (checksum {first['checksum']})"
     )
     if args.save:
@@ -338,7 +338,7 @@ def run_train(args) -> int | None:
         where = ""
     print(
         f"{args.impl}{where}: {history.eval_accuracy[-1]:.1%} of every window right after "
-        f"{config.epochs} epochs (first 100 % at epoch {history.epochs_to_100 or 'never'}), "
+        f"{config.epochs} epochs (first 100% at epoch {history.epochs_to_100 or 'never'}), "
         f"{history.train_seconds:.1f} s of training"
     )
     if logdir:

@@ -307,6 +307,11 @@ class KnobRounds:
         pairs = zip(self.seconds[name], self.seconds[self.baseline], strict=True)
         return [seconds / baseline for seconds, baseline in pairs]
 
+    def around(self, name: str) -> list[float]:
+        """The model's epochs outside the calls to the step, round by round: `fit`'s own work."""
+        pairs = zip(self.seconds[name], self.in_calls[name], strict=True)
+        return [epoch - in_calls for epoch, in_calls in pairs]
+
     def found(self, name: str) -> str:
         """What the rounds say of the model against the baseline."""
         ratios = self.to_baseline(name)  # its warm epoch over the default model's, by round
@@ -341,15 +346,18 @@ class KnobRounds:
         epochs = math.ceil(extra / self.saved(name))
         return f"repaid after {epochs} warm epoch{'s' * (epochs != 1)}"
 
+    def worth_it(self, name: str, first: dict[str, float], epochs: int) -> bool:
+        """Whether the knob pays off over a run of `epochs` epochs: faster in every round,
+        and any clear extra cost of its first epoch repaid by the warm epochs after it."""
+        if self.found(name) != "faster in every round":
+            return False
+        return self.extra_first(name, first) <= (epochs - 1) * self.saved(name)
+
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""
 
         def ms(seconds: list[float]) -> str:
             return f"{1000 * statistics.median(seconds):.0f} ms"
-
-        def around(name: str) -> list[float]:  # the epoch outside the calls: fit's own work
-            pairs = zip(self.seconds[name], self.in_calls[name], strict=True)
-            return [epoch - in_calls for epoch, in_calls in pairs]
 
         header = ["Knob", "Warm epoch: median", "In calls to the step", "Around them"]
         rows = [
@@ -357,7 +365,7 @@ class KnobRounds:
                 name,
                 ms(seconds),
                 ms(self.in_calls[name]),
-                ms(around(name)),
+                ms(self.around(name)),
                 spread(self.to_baseline(name), unit="×", digits=2),
             ]
             for name, seconds in self.seconds.items()

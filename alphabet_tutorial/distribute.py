@@ -25,9 +25,9 @@ from alphabet_tutorial.task import check_positive_integer, evaluation_set
 
 # --8<-- [start:devices]
 def use_devices(count: int) -> list[str]:
-    """Names of `count` devices to replicate over: GPUs when the machine has `count` of
-    them, otherwise the CPU split into `count` logical devices, with the GPUs hidden (only
-    before TensorFlow has started)."""
+    """Names of `count` devices to replicate over: GPUs when the machine has at least
+    `count` of them, otherwise the CPU split into `count` logical devices, with the GPUs
+    hidden (only before TensorFlow has started)."""
     check_positive_integer("devices", count)  # ValueError unless count is 1, 2, ...
     gpus = tf.config.list_physical_devices("GPU")
     # device_type: "GPU" when the machine has `count` GPUs, else "CPU" (a ValueError when

@@ -24,7 +24,7 @@ from importlib import metadata
 # TensorFlow's C++ start-up chatter stays out of outputs (2.21 needs both settings; level 3
 # also hides the "failed call to cuInit" error the `tensorflow` wheel logs without a GPU).
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-# On a GPU, TensorFlow reserves most of its memory when it first uses it, and JAX 75 % of
+# On a GPU, TensorFlow reserves most of its memory when it first uses it, and JAX 75% of
 # it: a process that runs both (a notebook's kernel) or processes that share a GPU would
 # run out. With these, each takes the memory it uses, as it needs it.
 SHARE_GPU = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}

@@ -26,7 +26,7 @@ def adam_form(epsilon: float = 0.1) -> str:
     paper = 1.0 - rate * (m / 0.1) / (np.sqrt(v / 0.001) + epsilon)
     got = float(keras.ops.convert_to_numpy(weight)[0])
     if np.isclose(got, folded[0], rtol=1e-6):
-        return "ε added to √v before bias correction, correction folded into the step size"
+        return "ε added to the uncorrected √v, the bias correction folded into the step size"
     if np.isclose(got, paper[0], rtol=1e-6):
         return "ε added to the bias-corrected √v̂, as in the Adam paper"
     raise AssertionError(f"Adam's step matches neither known form: {got}")

@@ -57,8 +57,9 @@ def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
     print(f"fit: accuracy {history.history['accuracy'][-1]:.1%} in the last epoch")
     windows, next_letters = evaluation_set(config)  # every window once
     # evaluate's first batch must split evenly: a multiple of the replica count, no
-    # larger than the set
-    batch_size = 8 * strategy.num_replicas_in_sync
+    # larger than the set (here the largest such batch)
+    replicas = strategy.num_replicas_in_sync
+    batch_size = len(windows) // replicas * replicas
     loss, accuracy = model.evaluate(windows, next_letters, batch_size=batch_size, verbose=0)
     print(f"evaluate(batch_size={batch_size}): accuracy {accuracy:.1%}, loss {loss:.3f}")
 

@@ -119,7 +119,7 @@ class Setup:
 
     def train(self, timeout: float = 600) -> list[dict]:
         """Train, once every setup started meanwhile is ready; one summary per run (its
-        setup, replicas, accuracy, epochs to 100 %, time of each epoch, a checksum of its
+        setup, replicas, accuracy, epochs to 100%, time of each epoch, a checksum of its
         weights). The processes are stopped then, whatever happens."""
         deadline = time.monotonic() + timeout
         try:
@@ -189,7 +189,7 @@ def format_setups(results: list[dict]) -> Markdown:
     seconds = [warmed_epoch_seconds(r["epoch_seconds"]) for r in results]
     baseline = {label(r): t for r, t in zip(results, seconds, strict=True) if r["replicas"] == 1}
     rows = [
-        "| Run | Batch per replica | Windows right | 100 % at epoch | Time per epoch "
+        "| Run | Batch per replica | Windows right | 100% at epoch | Time per epoch "
         "| vs. one device | Weights |",
         "| --- | --: | --: | --: | --: | --: | --- |",
     ]

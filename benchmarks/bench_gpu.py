@@ -193,7 +193,7 @@ def format_row(row: dict) -> str:
     return (
         f"{head}  warmed epoch {row['warmed_epoch_seconds'] * 1000:9.1f} ms  "
         f"first {row['first_epoch_seconds']:6.2f} s  "
-        f"to 100 %: {row['epochs_to_100']}  final {row['final_accuracy']:.0%}  "
+        f"to 100%: {row['epochs_to_100']}  final {row['final_accuracy']:.0%}  "
         f"on {row['placed_on']}"
     )
 

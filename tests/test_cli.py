@@ -100,7 +100,7 @@ def test_train_prints_its_accuracy_saves_the_weights_and_writes_logs(capsys, tmp
     lines = out.splitlines()
     match = re.fullmatch(
         r"lowlevel: (\d+\.\d)% of every window right after 2 epochs "
-        r"\(first 100 % at epoch (1|2|never)\), \d+\.\d s of training",
+        r"\(first 100% at epoch (1|2|never)\), \d+\.\d s of training",
         lines[0],
     )
     assert match, lines[0]

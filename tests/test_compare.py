@@ -236,6 +236,13 @@ def test_knobs_are_judged_against_the_first_model_in_each_round():
     ]
     assert timed.repaid("faster", {**first, "faster": 1.5}) == "no clear extra cost"
     assert timed.repaid("faster", {**first, "faster": 1.7}) == "repaid after 70 warm epochs"
+    # Worth turning on over a run: faster in every round, its extra start repaid within it.
+    assert timed.worth_it("faster", first, epochs=101)  # 100 warm epochs repay 1.0 s
+    assert not timed.worth_it("faster", first, epochs=100)
+    assert timed.worth_it("faster", {**first, "faster": 1.5}, epochs=2)  # nothing to repay
+    assert not timed.worth_it("slower", first, epochs=1000)
+    assert not timed.worth_it("mixed", first, epochs=1000)
+    assert timed.around("faster") == pytest.approx([0.024] * 3)  # the epoch outside the calls
 
 
 def test_knob_rounds_without_models_or_of_an_unknown_model_are_value_errors():

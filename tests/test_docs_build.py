@@ -191,6 +191,23 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         elif beyond > margin + 0.06:
             assert said.startswith("repaid" if faster else "no sure saving"), (name, said)
             assert not epochs or int(epochs) >= 1
+    # Then the knobs worth turning on for a run of the chapters' length: faster in every
+    # round, and nothing to repay or repaid within the run's warm epochs.
+    run = Config().epochs
+    worth = re.search(rf"^worth turning on for a run of {run} epochs: (.+)$", text_shown, re.M)
+    assert worth, "the page names the knobs worth turning on"
+    expected = [
+        name
+        for name, (_, _, said, epochs) in zip(list(knobs)[2:], repaid, strict=True)
+        if re.search(re.escape(f"{name}: a warm epoch took ") + r".*, faster", text_shown)
+        and (said == "no clear extra cost" or (epochs and int(epochs) <= run - 1))
+    ]
+    assert worth[1] == (", ".join(expected) or "none of them")
+    assert re.search(
+        r"^fit's own work: \d+% of a default epoch, about \d+\.\d× a low-level epoch$",
+        text_shown,
+        re.M,
+    )
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):

@@ -191,14 +191,14 @@ def test_playwright_s_log_records_are_dropped_once_a_stop_signal_arrived(monkeyp
 
 # A driver that a stop signal killed, on an event loop closed before asyncio saw it exit.
 DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED = """
-import asyncio, gc, os, signal, sys, time
+import asyncio, gc, sys, time
 from alphabet_site.screenshots import browser
 from alphabet_tutorial import stopping
 stopping.received[:] = [int(s) for s in sys.argv[1:]]
 loop = asyncio.new_event_loop()
 pipes = dict(stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
 driver = loop.run_until_complete(asyncio.create_subprocess_exec("sleep", "30", **pipes))
-os.kill(driver.pid, signal.SIGINT)
+driver.kill()  # as a stop signal would (SIGKILL: a background job ignores SIGINT)
 loop.close()
 time.sleep(1)  # the child watcher reaps the driver, too late for the closed loop
 del driver

@@ -49,7 +49,8 @@ def gpu_facts(path: Path = RECORD) -> dict[str, str]:
         config = record["sizes"][name]
         return (
             f"{name}: {config['units']} units, batches of {config['batch_size']}, "
-            f"{config['train_size']:,} windows ({steps(name)} steps an epoch)"
+            f"{config['train_size']:,} windows ({steps(name)} steps an epoch, "
+            f"{config['epochs']} epochs)"
         )
 
     table = [

@@ -101,12 +101,13 @@ PAGE_ONLY = (
     (
         r"Listings you can skip on a first\s+read are folded;\s+open them when you want the\s+"
         r"details\.",
-        "Listings you can skip on a first read are in collapsed sections: open one with the "
-        "arrow beside its heading when you want the details.",
+        "Listings you can skip on a first read are in sections of their own, which Colab "
+        "and JupyterLab show collapsed: open one with the arrow beside its heading when "
+        "you want the details.",
     ),
     (  # the home page's %pip line: the notebook's install cell has run it already
-        r"\(the chapters' notebooks install it for you in their first cell\)",
-        "(this notebook's first cell has installed it already, in the version these pages "
+        r"\(the chapters' notebooks install it for you in their first code cell\)",
+        "(this notebook's first code cell has installed it already, in the version these pages "
         "were made with)",
     ),
     (  # the page's buttons (overrides/partials/actions.html), which a notebook has not
@@ -165,10 +166,11 @@ SCRIPTS = {
                 r"In\s+a\s+terminal,\s+that\s+is\s+`python\s+-m\s+alphabet_tutorial\.keras_mirrored`\."
                 r"\s+To\s+try\s+a\s+change,\s+copy\s+the\s+listing\s+to\s+a\s+file\s+of\s+your\s+own"
                 r"\s+and\s+run\s+that,\s+or\s+open\s+this\s+chapter's\s+notebook\.",
-                "The cell above wrote the script to `keras_mirrored.py`, in the working "
-                "directory. To try a change (the devices, the batch size, a callback of your "
-                "own in the list), edit that cell, run it, then run the code cell below it "
-                "again. In a terminal, that is `python keras_mirrored.py`.",
+                "The `%%writefile` cell above wrote the script to `keras_mirrored.py`, in "
+                "the working directory. To try a change (the devices, `devices: int = 2` in "
+                "`main`; the batch size; a callback of your own in the list), edit that "
+                "cell, run it, then run the code cell below it again. In a terminal, that "
+                "is `python keras_mirrored.py`.",
             ),
         ),
     ),
