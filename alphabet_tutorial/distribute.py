@@ -30,8 +30,8 @@ def use_devices(count: int) -> list[str]:
     hidden (only before TensorFlow has started)."""
     check_positive_integer("devices", count)  # ValueError unless count is 1, 2, ...
     gpus = tf.config.list_physical_devices("GPU")
-    # device_type: "GPU" when the machine has `count` GPUs, else "CPU" (a ValueError when
-    # count is above the CPU's cores: each logical device runs threads of its own)
+    # device_type: "GPU" when the machine has at least `count` GPUs, else "CPU" (a ValueError
+    # when count is above the CPU's cores: more replicas than cores could not run at once)
     if device_type(count, len(gpus)) == "GPU":
         return [f"/gpu:{index}" for index in range(count)]
     cpu = tf.config.list_physical_devices("CPU")[0]

@@ -1,8 +1,9 @@
 """The Keras model trained and evaluated on several devices of one machine, as a script
 of its own: what a single-device Keras script needs to run data-parallel with
 `tf.distribute.MirroredStrategy`, and its time per epoch against the same model on one
-device. Run it with `python -m alphabet_tutorial.keras_mirrored` (2 devices); add
-`--evaluate-as-on-one-device` to see `evaluate` fail without a batch size.
+device. Run it with `python -m alphabet_tutorial.keras_mirrored` (2 devices, or
+`--devices N`); add `--evaluate-as-on-one-device` to see `evaluate` fail without a batch
+size.
 """
 
 # --8<-- [start:script]
@@ -82,10 +83,13 @@ def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
+    parser.add_argument("--devices", type=int, default=2, help="at most one per CPU core")
     parser.add_argument("--evaluate-as-on-one-device", action="store_true")
     args = parser.parse_args()
     config = Config(epochs=5)
-    model = main(config)
+    if args.devices < 1 or config.batch_size % args.devices:  # fit's batches must split evenly
+        parser.error(f"--devices must divide the batch size, {config.batch_size}")
+    model = main(config, args.devices)
     if args.evaluate_as_on_one_device:  # no batch_size: see "Evaluating under a strategy"
         evaluate_as_on_one_device(model, config)
 # --8<-- [end:script]

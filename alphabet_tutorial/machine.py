@@ -92,8 +92,8 @@ def processor() -> str:
 
 def device_type(count: int, gpus: int) -> str:
     """The devices a run replicated over `count` of them uses on a machine with `gpus` GPUs:
-    "GPU" when there are enough, else "CPU" (logical devices, at most one per core, since
-    each runs its own threads). ValueError when neither fits."""
+    "GPU" when there are enough, else "CPU" (logical devices, at most one per core, so that
+    the replicas' steps can run at the same time). ValueError when neither fits."""
     if count <= gpus:
         return "GPU"
     if count > cpu_count():

@@ -153,6 +153,45 @@ def assert_script_output(
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
+def test_two_copies_of_the_worker_script_train_together_to_the_same_weights(tmp_path):
+    """The page's two commands, on two free ports: each worker learns every window, and
+    both print the same checksum."""
+    from alphabet_tutorial.processes import free_ports
+    from alphabet_tutorial.scaleout import cpu_env
+
+    cluster = ",".join(f"127.0.0.1:{port}" for port in free_ports(2))
+    env = {**in_tmp(tmp_path), **cpu_env(), "KERAS_HOME": str(tmp_path / "keras")}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "alphabet_tutorial.lowlevel_worker"]
+            + ["--index", str(index), "--cluster", cluster],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+        )
+        for index in (0, 1)
+    ]
+    printed = []
+    try:
+        for worker in workers:
+            out, err = worker.communicate(timeout=180)
+            assert worker.returncode == 0, err
+            printed.append(out.strip())
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+    line = re.compile(r"worker (\d): accuracy 100%, weights ([0-9a-f]{16})")
+    found = [line.fullmatch(text) for text in printed]
+    assert all(found), printed
+    assert [m[1] for m in found] == ["0", "1"]
+    assert found[0][2] == found[1][2]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_the_keras_mirrored_script_runs_as_it_is(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "alphabet_tutorial.keras_mirrored"],

@@ -144,16 +144,9 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     for name in list(knobs)[2:]:
         low, middle, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 1, 3))
         assert 0 < low <= middle <= high
-    # The summary prints the comparison's factor, and its prose calls Keras the slower side.
-    factor = re.search(
-        r"Keras's epoch took (\d+\.\d)× as long as the low-level loop's \((\d+\.\d)× to "
-        r"(\d+\.\d)× over \d+ runs\)",
-        text_shown,
-    )
-    assert factor and abs(float(factor[1]) - ratio) < 0.06
-    assert (factor[2], factor[3]) == (ratio_low, ratio_high)
+    # The prose calls Keras the slower side, as the comparison's summary must find it.
     assert "At this size, Keras on TensorFlow is the slower side" in " ".join(text_shown.split())
-    assert float(factor[1]) > 1, "the summary calls Keras the slower side: revise it"
+    assert verdict == "Keras took" and ratio > 1, "the page calls Keras the slower side: revise it"
     for name in list(knobs)[2:]:
         low, high = (float(x) for x in ratios.fullmatch(knobs[name][-1]).group(2, 3))
         median, low_, high_ = ratios.fullmatch(knobs[name][-1]).groups()
@@ -203,11 +196,6 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         and (said == "no clear extra cost" or (epochs and int(epochs) <= run - 1))
     ]
     assert worth[1] == (", ".join(expected) or "none of them")
-    assert re.search(
-        r"^fit's own work: \d+% of a default epoch, about \d+\.\d× a low-level epoch$",
-        text_shown,
-        re.M,
-    )
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):

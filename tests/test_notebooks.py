@@ -284,12 +284,11 @@ DECIMAL = re.compile(r"\d+\.\d+")
 # What the conclusions' knob rounds found: words that follow from measured times, as
 # the times do (a knob within its spread in one run can be faster in every round in the
 # next): the rounds' verdict, whether and when a knob's first epoch is repaid
-# (`KnobRounds.repaid`), the knobs worth turning on, how fit's own work compares.
+# (`KnobRounds.repaid`), and the knobs worth turning on.
 VERDICT = re.compile(
     r"(?:faster|slower) in every round|within the rounds' spread"
     r"|no clear extra cost|no sure saving to repay it|repaid after \d+ warm epochs?"
     r"|worth turning on for a run of \d+ epochs: .*"  # which knobs (`worth_it`)
-    r"|\d+% of a default epoch"  # fit's own work, a measured share
 )
 
 

@@ -167,10 +167,12 @@ SCRIPTS = {
                 r"\s+To\s+try\s+a\s+change,\s+copy\s+the\s+listing\s+to\s+a\s+file\s+of\s+your\s+own"
                 r"\s+and\s+run\s+that,\s+or\s+open\s+this\s+chapter's\s+notebook\.",
                 "The `%%writefile` cell above wrote the script to `keras_mirrored.py`, in "
-                "the working directory. To try a change (the devices, `devices: int = 2` in "
-                "`main`; the batch size; a callback of your own in the list), edit that "
-                "cell, run it, then run the code cell below it again. In a terminal, that "
-                "is `python keras_mirrored.py`.",
+                "the working directory. To try a change (the batch size, a callback of your "
+                "own in the list), edit that cell, run it, then run the code cell below it "
+                'again. For another number of devices, add `"--devices", "N"` to the command '
+                "below: at most one device per CPU core, and a number that divides the batch "
+                "size. In a terminal, that is "
+                "`python keras_mirrored.py`.",
             ),
         ),
     ),
