@@ -11,14 +11,21 @@ import argparse
 from alphabet_tutorial import Config
 from alphabet_tutorial.distribute import checksum, train_lowlevel, worker_strategy
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--index", type=int, required=True, help="this worker's place in --cluster")
-parser.add_argument("--cluster", default="127.0.0.1:23456,127.0.0.1:23457", help="host:port,...")
-args = parser.parse_args()
 
-# Every worker gets the same list; the strategy waits until all of them have started.
-strategy = worker_strategy(args.cluster.split(","), args.index)
-model, history = train_lowlevel(Config(epochs=5), strategy)
-accuracy = history.eval_accuracy[-1]
-print(f"worker {args.index}: accuracy {accuracy:.0%}, weights {checksum(model.get_weights())}")
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index", type=int, required=True, help="this worker's place in --cluster")
+    cluster = "127.0.0.1:23456,127.0.0.1:23457"  # two ports of this machine
+    parser.add_argument("--cluster", default=cluster, help="host:port of every worker")
+    args = parser.parse_args()
+
+    # Every worker gets the same list; the strategy waits until all of them have started.
+    strategy = worker_strategy(args.cluster.split(","), args.index)
+    model, history = train_lowlevel(Config(epochs=5), strategy)
+    accuracy = history.eval_accuracy[-1]
+    print(f"worker {args.index}: accuracy {accuracy:.0%}, weights {checksum(model.get_weights())}")
+
+
+if __name__ == "__main__":
+    main()
 # --8<-- [end:script]
