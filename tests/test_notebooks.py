@@ -290,6 +290,8 @@ VERDICT = re.compile(
     r"|no clear extra cost|no sure saving to repay it|repaid after \d+ warm epochs?"
     r"|worth turning on for a run of \d+ epochs: .*"  # which knobs (`worth_it`)
 )
+# A sentence the comparison prints only when one run's epoch was out of line (`widest`).
+OUT_OF_LINE = re.compile(r" ?The ratio farthest from the median, [^.]*\.")
 
 
 def shape(cell) -> list[str]:
@@ -302,6 +304,7 @@ def shape(cell) -> list[str]:
     )
     text = displayed(text)  # colours removed, redrawn lines as drawn last
     text = VERDICT.sub("<verdict>", TIMING.sub("<time>", DECIMAL.sub("<n>", text)))
+    text = OUT_OF_LINE.sub("", text)
     return re.sub(r"(\D)\1+", r"\1", text).split()  # ━━━ -> ━
 
 

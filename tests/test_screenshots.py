@@ -191,7 +191,7 @@ def test_playwright_s_log_records_are_dropped_once_a_stop_signal_arrived(monkeyp
 
 # A driver that a stop signal killed, on an event loop closed before asyncio saw it exit.
 DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED = """
-import asyncio, gc, sys, time
+import asyncio, gc, sys, threading, time
 from alphabet_site.screenshots import browser
 from alphabet_tutorial import stopping
 stopping.received[:] = [int(s) for s in sys.argv[1:]]
@@ -200,7 +200,10 @@ pipes = dict(stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
 driver = loop.run_until_complete(asyncio.create_subprocess_exec("sleep", "30", **pipes))
 driver.kill()  # as a stop signal would (SIGKILL: a background job ignores SIGINT)
 loop.close()
-time.sleep(1)  # the child watcher reaps the driver, too late for the closed loop
+deadline = time.monotonic() + 30  # the child watcher's thread reaps the driver, too late
+while any("waitpid-" in t.name for t in threading.enumerate()):  # for the loop
+    assert time.monotonic() < deadline, "the driver was never reaped"
+    time.sleep(0.05)
 del driver
 gc.collect()  # the driver's pipes close on the closed loop
 print("end", file=sys.stderr)
