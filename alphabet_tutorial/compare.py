@@ -276,7 +276,7 @@ class KnobRounds:
     """Warm epochs of models that take turns, one epoch each per round; each is judged
     against the epoch of the first model, the baseline, in the same round."""
 
-    FIRST_MARGIN = 1.5  # a first epoch costs extra only beyond this factor: it is timed once
+    START_MARGIN = 1.5  # a start costs extra only beyond this factor: it is timed once
 
     def __init__(self, names: Sequence[str]) -> None:
         if not names:
@@ -291,12 +291,16 @@ class KnobRounds:
         self.seconds[name] += seconds
         self.in_calls[name] += in_calls
 
-    def _check_known(self, name: str, first: dict[str, float] | None = None) -> None:
+    def _check_known(self, name: str, start: dict[str, list[float]] | None = None) -> None:
         if name not in self.seconds:
             raise ValueError(f"unknown model {name!r}: expected one of {list(self.seconds)}")
-        missing = [model for model in self.seconds if first is not None and model not in first]
+        if start is None:
+            return
+        missing = [model for model in self.seconds if model not in start]
         if missing:
-            raise ValueError(f"first holds no first epoch of {', '.join(map(repr, missing))}")
+            raise ValueError(f"start holds no epochs of {', '.join(map(repr, missing))}")
+        if len({len(start[model]) for model in self.seconds}) != 1:
+            raise ValueError("start must hold as many epochs for every model")
 
     @property
     def baseline(self) -> str:
@@ -328,17 +332,17 @@ class KnobRounds:
         pairs = zip(self.seconds[self.baseline], self.seconds[name], strict=True)
         return statistics.median(baseline - seconds for baseline, seconds in pairs)
 
-    def extra_first(self, name: str, first: dict[str, float]) -> float:
-        """Seconds the first epoch costs beyond the default model's, if clearly more."""
-        self._check_known(name, first)
-        if first[name] <= self.FIRST_MARGIN * first[self.baseline]:
-            return 0.0
-        return first[name] - first[self.baseline]
+    def extra_start(self, name: str, start: dict[str, list[float]]) -> float:
+        """Seconds the model's start (`start`: each model's epochs before the rounds, the
+        first of which traces the step) costs beyond the baseline's, if clearly more."""
+        self._check_known(name, start)
+        mine, baseline = sum(start[name]), sum(start[self.baseline])
+        return 0.0 if mine <= self.START_MARGIN * baseline else mine - baseline
 
-    def repaid(self, name: str, first: dict[str, float]) -> str:
-        """Whether the warm epochs make up for what the model's first epoch clearly costs
-        beyond the baseline's, and after how many (`first`: each model's first epoch, s)."""
-        extra = self.extra_first(name, first)
+    def repaid(self, name: str, start: dict[str, list[float]]) -> str:
+        """Whether the warm epochs make up for what the model's start clearly costs beyond
+        the baseline's, and after how many."""
+        extra = self.extra_start(name, start)
         if extra == 0:
             return "no clear extra cost"
         if self.saved(name) <= 0:
@@ -346,12 +350,13 @@ class KnobRounds:
         epochs = math.ceil(extra / self.saved(name))
         return f"repaid after {epochs} warm epoch{'s' * (epochs != 1)}"
 
-    def worth_it(self, name: str, first: dict[str, float], epochs: int) -> bool:
+    def worth_it(self, name: str, start: dict[str, list[float]], epochs: int) -> bool:
         """Whether the knob pays off over a run of `epochs` epochs: faster in every round,
-        and any clear extra cost of its first epoch repaid by the warm epochs after it."""
+        and any clear extra cost of its start repaid by the warm epochs after it."""
         if self.found(name) != "faster in every round":
             return False
-        return self.extra_first(name, first) <= (epochs - 1) * self.saved(name)
+        warm = epochs - len(start[name])
+        return self.extra_start(name, start) <= warm * self.saved(name)
 
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""

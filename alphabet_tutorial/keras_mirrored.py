@@ -75,19 +75,21 @@ def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
     )
     mirrored, single = time_per_epoch(replicated), time_per_epoch(one_device)
     print(
-        f"time per epoch: {mirrored * 1000:.0f} ms on {devices} devices, "
-        f"{single * 1000:.0f} ms on one ({mirrored / single:.1f}× one device's)"
+        f"time per epoch: {mirrored * 1000:.1f} ms on {devices} devices, "
+        f"{single * 1000:.1f} ms on one ({mirrored / single:.1f}× one device's)"
     )
     return model
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--devices", type=int, default=2, help="at most one per CPU core")
+    parser.add_argument("--devices", type=int, default=2, help="CPU cores or GPUs to use")
     parser.add_argument("--evaluate-as-on-one-device", action="store_true")
     args = parser.parse_args()
     config = Config(epochs=5)
-    if args.devices < 1 or config.batch_size % args.devices:  # fit's batches must split evenly
+    if args.devices < 1:
+        parser.error(f"--devices must be at least 1, got {args.devices}")
+    if config.batch_size % args.devices:  # fit's batches must split evenly
         parser.error(f"--devices must divide the batch size, {config.batch_size}")
     model = main(config, args.devices)
     if args.evaluate_as_on_one_device:  # no batch_size: see "Evaluating under a strategy"

@@ -197,7 +197,7 @@ def format_setups(results: list[dict]) -> Markdown:
         rows.append(
             f"| {label(r)}, {r['setup']}{worker(r)} | {r['per_replica_batch']:g} "
             f"| {r['accuracy']:.1%} | {r['epochs_to_100'] or 'never'} "
-            f"| {time_per_epoch * 1000:.0f} ms "
+            f"| {time_per_epoch * 1000:.1f} ms "
             f"| {time_per_epoch / baseline[label(r)]:.1f}× | {r['checksum'][:8]} |"
         )
     return Markdown("\n".join(rows))

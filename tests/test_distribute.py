@@ -140,12 +140,12 @@ def assert_script_output(
         rf"evaluate\(batch_size={batch_size}\): accuracy 100\.0%, loss 0\.\d{{3}}", lines[2]
     ), lines[2]
     timed = re.fullmatch(
-        rf"time per epoch: (\d+) ms on {replicas} devices, (\d+) ms on one "
+        rf"time per epoch: (\d+\.\d) ms on {replicas} devices, (\d+\.\d) ms on one "
         r"\((\d+\.\d)× one device's\)",
         lines[3],
     )
     assert timed, lines[3]
-    replicated, one_device, ratio = int(timed[1]), int(timed[2]), float(timed[3])
+    replicated, one_device, ratio = (float(figure) for figure in timed.groups())
     assert replicated > 0 and one_device > 0
     assert ratio == pytest.approx(replicated / one_device, rel=0.05, abs=0.05)
     assert len(lines) == 4 + as_on_one_device
@@ -205,6 +205,26 @@ def test_the_keras_mirrored_script_runs_as_it_is(tmp_path):
     assert_script_output(result.stdout, replicas=2, windows=len(task.windows(Config().window)))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(
+    ("devices", "message"),
+    [("0", "--devices must be at least 1, got 0"), ("3", "--devices must divide the batch size")],
+)
+def test_the_keras_mirrored_script_refuses_a_device_count_it_cannot_use(tmp_path, devices, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "alphabet_tutorial.keras_mirrored", "--devices", devices],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**in_tmp(tmp_path), "KERAS_HOME": str(tmp_path / "keras")},
+        timeout=180,
+    )
+    assert result.returncode == 2
+    assert f"error: {message}" in result.stderr.splitlines()[-1]
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
 def test_weights_trained_on_one_device_and_on_two_differ_a_little(runs):
     for one, two in [
         ("Low-level TF, one device", "Low-level TF, 2 workers (MultiWorkerMirroredStrategy)"),
@@ -248,11 +268,11 @@ def test_format_setups_shows_a_missed_window_and_workers_that_disagree():
     table = str(format_setups(results)).splitlines()
     assert len(table) == 2 + len(results)  # header, rule, one row per run
     assert table[2:] == [
-        "| Low-level TF, one device | 32 | 100.0% | 3 | 20 ms | 1.0× | abc |",
+        "| Low-level TF, one device | 32 | 100.0% | 3 | 20.0 ms | 1.0× | abc |",
         "| Low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 0 | 16 | 90.0% | 3 "
-        "| 20 ms | 1.0× | abc |",
+        "| 20.0 ms | 1.0× | abc |",
         "| Low-level TF, 2 workers (MultiWorkerMirroredStrategy), worker 1 | 16 | 100.0% | 3 "
-        "| 20 ms | 1.0× | abd |",
+        "| 20.0 ms | 1.0× | abd |",
     ]
 
 

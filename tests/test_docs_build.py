@@ -166,15 +166,15 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
     # Under each knob's line, its first epoch against the default model's, and whether its
     # warm epochs repay the difference: no clear extra cost, no sure saving, or after N of them.
     repaid = re.findall(
-        r"^ *first epoch (\d+) ms, the default model's (\d+) ms: (no clear extra cost|"
+        r"^ *first two epochs (\d+) ms, the default model's (\d+) ms: (no clear extra cost|"
         r"no sure saving to repay it|repaid after (\d+) warm epochs?)$",
         text_shown,
         re.M,
     )
     assert len(repaid) == len(knobs) - 2, repaid
     # A first epoch, timed once, counts as longer only beyond a margin over the default's.
-    margin = KnobRounds.FIRST_MARGIN
-    said = f"only when its first epoch took over {margin}× the default model's"
+    margin = KnobRounds.START_MARGIN
+    said = f"only when its first two epochs took over {margin}× the default model's"
     assert said in " ".join(text_shown.split()), "the page states the margin the code applies"
     for name, (mine, default, said, epochs) in zip(list(knobs)[2:], repaid, strict=True):
         faster = re.search(re.escape(f"{name}: a warm epoch took ") + r".*, faster", text_shown)
@@ -193,9 +193,36 @@ def test_the_conclusions_table_holds_this_packages_figures(built_site):
         name
         for name, (_, _, said, epochs) in zip(list(knobs)[2:], repaid, strict=True)
         if re.search(re.escape(f"{name}: a warm epoch took ") + r".*, faster", text_shown)
-        and (said == "no clear extra cost" or (epochs and int(epochs) <= run - 1))
+        and (said == "no clear extra cost" or (epochs and int(epochs) <= run - 2))
     ]
     assert worth[1] == (", ".join(expected) or "none of them")
+    # The prose's short answer names the same knobs, from this very run, and so does the
+    # summary's bullet on which knob to turn.
+    prose = " ".join(text_shown.split())
+    answer = re.search(
+        rf"The short answer, as measured when this chapter was built: ((.*?) paid off for a "
+        rf"run of {run} epochs(?:; (.*?) did not)?)\. ",
+        prose,
+    )
+    assert answer, "the short answer of Making Keras faster"
+    paid, unpaid = answer[2], answer[3] or ""
+    named = [[name for name in list(knobs)[2:] if name in said] for said in (paid, unpaid)]
+    others = [name for name in list(knobs)[2:] if name not in expected]
+    assert named == ([expected, others] if expected else [[], []]), answer[0]
+    assert expected or paid == "none of the knobs"
+    assert f"Which knob to turn. Here, {answer[1]}. In your own run" in prose
+    # fit's own work (the default model's Around them) against the low-level epoch (the
+    # comparison's median), and what follows when the first is the longer.
+    around = re.search(
+        r"Here, fit's own work around the calls took (\d+) ms an epoch \(the knob table's "
+        r"Around them\), against (\d+\.\d) ms for the low-level model's whole epoch(: .*?)?\. ",
+        prose,
+    )
+    assert around, "the sentence on fit's own work"
+    assert f"{around[1]} ms" == knobs["defaults"][2]
+    assert around[2] == spread.fullmatch(rows["Time per epoch, ms: median (range)"][0])[1]
+    if abs(int(around[1]) - float(around[2])) > 1:  # the rounded figures decide it
+        assert bool(around[3]) == (int(around[1]) > float(around[2])), around[0]
 
 
 def test_the_backends_chapter_shows_its_jax_gradient_steps(built_site):

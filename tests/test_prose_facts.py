@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import PluginError
 
-from alphabet_site.hooks import facts
+from alphabet_site.hooks import facts, measured
 from alphabet_site.maths import to_mathml
 from alphabet_tutorial import Config
 
@@ -90,10 +91,17 @@ def test_the_placeholders_are_really_used():
 
 
 def test_every_placeholder_resolves_and_an_unknown_one_is_an_error():
+    """What facts.py leaves is what the chapter's run measures (hooks/measured.py), and
+    only what the chapter's run makes."""
     for chapter in CHAPTERS:
-        assert "{{" not in facts.render(chapter.read_text(encoding="utf-8"), facts.facts())
+        rendered = facts.render(chapter.read_text(encoding="utf-8"), facts.facts())
+        left = re.findall(r"\{\{.*?\}\}", rendered)
+        made = {f"{{{{ measured.{name} }}}}" for name in measured.MEASURED.get(chapter.name, {})}
+        assert set(left) <= made, chapter.name
     with pytest.raises(ValueError, match="unknown fact .*unit_count"):
         facts.render("{{ unit_count }}", facts.facts())
+    with pytest.raises(PluginError, match="nothing measured is called 'speed'"):
+        measured.fill("{{ measured.speed }}", {"knobs": "..."}, "conclusions.md")
 
 
 def test_the_screenshots_were_taken_with_the_default_config():
@@ -134,3 +142,40 @@ def test_inline_maths_stays_inside_its_sentence_and_epsilon_is_a_power_of_ten():
     assert html.endswith("</math></span>. The code")
     assert facts.latex_number(1e-07) == "10^{-7}" and facts.latex_number(0.999) == "0.999"
     assert facts.facts()["epsilon"] == "10^{-7}"
+
+
+def test_the_knobs_answer_names_the_knobs_worth_turning_on_then_the_others():
+    from alphabet_tutorial.compare import KnobRounds
+
+    timed = KnobRounds(["defaults", "a", "b", "c"])
+    for name, seconds in {"defaults": 0.040, "a": 0.030, "b": 0.036, "c": 0.050}.items():
+        timed.add(name, [seconds, seconds], [seconds / 2, seconds / 2])  # two rounds
+    space = {"timed": timed, "epochs": 30}
+    assert measured.knobs({**space, "worth": ["a", "b"]}) == (
+        "`a` (a warm epoch in 0.75× the default model's time) and `b` (0.90×) paid off for "
+        "a run of 30 epochs; `c` did not"
+    )
+    assert measured.knobs({**space, "worth": ["a"]}) == (
+        "`a` (a warm epoch in 0.75× the default model's time) paid off for a run of 30 "
+        "epochs; `b` and `c` did not"
+    )
+    assert measured.knobs({**space, "worth": []}) == (
+        "none of the knobs paid off for a run of 30 epochs"
+    )
+
+
+def test_fits_own_work_is_set_against_the_low_level_epoch():
+    from types import SimpleNamespace
+
+    from alphabet_tutorial.compare import KnobRounds
+
+    timed = KnobRounds(["defaults"])
+    timed.add("defaults", [0.040, 0.040], [0.020, 0.019])  # 20 and 21 ms around the calls
+    for lowlevel, consequence in ((0.0175, True), (0.0300, False)):
+        result = SimpleNamespace(epoch_seconds=lambda impl, s=lowlevel: [s])
+        said = measured.around({"timed": timed, "result": result})
+        assert said.startswith(
+            f"`fit`'s own work around the calls took 20 ms an epoch (the knob table's "
+            f"*Around them*), against {1000 * lowlevel:.1f} ms for the low-level model's"
+        )
+        assert said.endswith("can bring a Keras epoch down to it here") == consequence

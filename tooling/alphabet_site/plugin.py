@@ -18,6 +18,7 @@ from alphabet_site.hooks import (
     execute,
     facts,
     images,
+    measured,
     no_mathjax,
     notebook_pages,
     notebooks,
@@ -32,6 +33,7 @@ HOOKS = (
     execute,  # run every python fence once, show its output under it
     backend_workers,  # the backends chapter's processes, started early
     run_data,  # the runs of the scale-out and backends chapters, as runs.json
+    measured,  # sentences that state what a chapter's own run found
     notebooks,  # one notebook per chapter, with the outputs execute got
     no_mathjax,  # notebook pages load no MathJax from a CDN
     tensorboard_figures,  # the TensorBoard screenshots, placed from their manifest

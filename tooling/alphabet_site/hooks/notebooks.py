@@ -67,6 +67,7 @@ from mkdocs.structure.files import File
 
 from alphabet_site.fences import parse
 from alphabet_site.hooks.facts import MATH_INLINE, facts, render
+from alphabet_site.hooks.measured import fill
 from alphabet_site.hooks.tensorboard_figures import FIGURE, figure
 from alphabet_site.install_cell import INTRO, METADATA, install_cell
 
@@ -258,6 +259,7 @@ def on_page_markdown(markdown_text, page, config, files):
     if not page.file.src_uri.endswith(".md") or notebook_file is None:
         return markdown_text
     source = render(Path(page.file.abs_src_path).read_text(encoding="utf-8"), facts())
+    source = fill(source, page.meta.get("measured", {}), page.file.src_uri)
     text = notebook_text(source, page.file.src_uri, config, page.meta.get("code_outputs", []))
     Path(notebook_file.abs_src_path).parent.mkdir(parents=True, exist_ok=True)
     Path(notebook_file.abs_src_path).write_text(text, encoding="utf-8")
