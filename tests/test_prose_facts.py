@@ -171,11 +171,12 @@ def test_fits_own_work_is_set_against_the_low_level_epoch():
 
     timed = KnobRounds(["defaults"])
     timed.add("defaults", [0.040, 0.040], [0.020, 0.019])  # 20 and 21 ms around the calls
-    for lowlevel, consequence in ((0.0175, True), (0.0300, False)):
+    for lowlevel, consequence in ((0.0150, True), (0.0175, False), (0.0300, False)):
         result = SimpleNamespace(epoch_seconds=lambda impl, s=lowlevel: [s])
         said = measured.around({"timed": timed, "result": result})
         assert said.startswith(
             f"`fit`'s own work around the calls took 20 ms an epoch (the knob table's "
-            f"*Around them*), against {1000 * lowlevel:.1f} ms for the low-level model's"
+            f"*Around them*), against {1000 * lowlevel:.1f} ms for the low-level model's whole "
+            "epoch in the comparison (two measurements, so compare them roughly)"
         )
         assert said.endswith("can bring a Keras epoch down to it here") == consequence
