@@ -6,8 +6,8 @@ after a warm-up, with the implementations interleaved over several repeats (one 
 per repeat), and reported as medians with their spread; each run stops at its first
 epoch at 100%, which also gives the epochs to 100% over the seeds.
 `KnobRounds` holds the timings of Keras models built with different knobs, trained in
-turns, each against the first model's epochs of the same round, and weighs what a knob
-saves per warm epoch against what its first epoch costs.
+turns (`knobs.time_knobs`), each against the first model's epochs of the same round, and
+weighs what a knob saves per warm epoch against what its start (first two epochs) costs.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import pytest
 
 from alphabet_tutorial import Config, compare, impls, sources
 from alphabet_tutorial.compare import Comparison, Run
+from alphabet_tutorial.knobs import time_knobs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONCLUSIONS = DOCS / "conclusions.md"
@@ -271,3 +272,31 @@ def test_weighing_starts_needs_every_models_start():
         timed.repaid("jit_compile=True", {"defaults": [0.5, 0.1], "unroll=True": [0.5, 0.1]})
     with pytest.raises(ValueError, match="as many epochs for every model"):
         timed.repaid("unroll=True", {"defaults": [0.5, 0.1], "unroll=True": [0.5]})
+
+
+@pytest.mark.slow
+def test_time_knobs_gives_each_model_its_start_and_its_warm_epochs_in_turns(capsys):
+    """Two knobs, two rounds, on a small training set: the start is two timed epochs per
+    model, printed as they end; each round adds one warm epoch per model, and the first
+    model is the baseline."""
+    config = Config(train_size=64, batch_size=32)  # two steps an epoch
+    knobs = {"defaults": {}, "steps_per_execution=2": {"steps_per_execution": 2}}
+    start, timed = time_knobs(config, knobs, rounds=2)
+    assert list(start) == list(knobs) and all(len(seconds) == 2 for seconds in start.values())
+    printed = capsys.readouterr().out.splitlines()
+    said = r"first epoch \d+ ms, second \d+ ms \(\d+ ms of it in calls to the step\)"
+    assert len(printed) == len(knobs)
+    for name, line in zip(knobs, printed, strict=True):
+        assert re.fullmatch(rf"{re.escape(name)}: {said}", line), line
+    assert timed.baseline == "defaults"
+    for name in knobs:  # one warm epoch a round, part of it in calls to the step
+        assert len(timed.seconds[name]) == 2
+        pairs = zip(timed.in_calls[name], timed.seconds[name], strict=True)
+        assert all(0 < in_calls < epoch for in_calls, epoch in pairs)
+
+
+def test_time_knobs_refuses_no_knobs_and_no_rounds_before_building_anything():
+    with pytest.raises(ValueError, match="knobs must hold at least one entry"):
+        time_knobs(Config(), {})
+    with pytest.raises(ValueError, match="rounds must be a positive integer, got 0"):
+        time_knobs(Config(), {"defaults": {}}, rounds=0)

@@ -66,18 +66,19 @@ def in_words(items: list[str]) -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
-# chapter: {name: (what makes its value, the variables its code must have left)}
+# chapter: {name: (what makes its value, the variables of the chapter's run it reads)}
 MEASURED = {
     "conclusions.md": {
-        "knobs": (knobs, {"worth"}),
+        "knobs": (knobs, {"timed", "worth", "epochs"}),
         "worth": (worth, {"worth"}),
-        "around": (around, {"result", "worth"}),
+        "around": (around, {"timed", "result"}),
     }
 }
 
 
 def values(page) -> dict[str, str]:
-    """The chapter's measured values, from the variables its last code block left."""
+    """The chapter's measured values, from the variables its code left: each variable as
+    the last code block that set it left it (a block can start a session of its own)."""
     makers = MEASURED.get(page.file.src_uri, {})
     sessions = [space for _, space in page.meta.get("code_sessions", [])]
     if not makers:
@@ -88,14 +89,18 @@ def values(page) -> dict[str, str]:
     def make() -> dict[str, str]:
         made = {}
         for name, (maker, variables) in makers.items():
-            left = [space for space in sessions if variables <= space.keys()]
-            if not left:
-                names = ", ".join(f"`{variable}`" for variable in sorted(variables))
+            missing = sorted(v for v in variables if not any(v in space for space in sessions))
+            if missing:
+                names = ", ".join(f"`{variable}`" for variable in missing)
                 raise PluginError(f"{page.file.src_uri}: no code block left {names}")
-            made[name] = maker(left[-1])
+            made[name] = maker({v: last_value(sessions, v) for v in variables})
         return made
 
     return derived(page, "measured", make)
+
+
+def last_value(sessions: list[dict], variable: str):
+    return next(space[variable] for space in reversed(sessions) if variable in space)
 
 
 def fill(markdown: str, measured: dict[str, str], where: str) -> str:
