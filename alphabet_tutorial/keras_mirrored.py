@@ -83,7 +83,9 @@ def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--devices", type=int, default=2, help="CPU cores or GPUs to use")
+    parser.add_argument(
+        "--devices", type=int, default=2, help="GPUs, or logical CPU devices (at most one per core)"
+    )
     parser.add_argument("--evaluate-as-on-one-device", action="store_true")
     args = parser.parse_args()
     config = Config(epochs=5)

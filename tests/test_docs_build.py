@@ -479,6 +479,18 @@ def test_no_block_is_wrapped_in_a_paragraph(built_site):
     assert not wrapped
 
 
+def test_no_list_item_is_swallowed_by_the_paragraph_before_it(built_site):
+    """An item after an indented paragraph without a blank line between them is read as
+    more of that paragraph: the page showed "... weigh less. - **Which knob to turn.**"."""
+    swallowed = [
+        f"{path.relative_to(built_site)}: {line.strip()[:60]}"
+        for path in html_files(built_site)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\s*[-*] <(?:strong|em|code)>", line)
+    ]
+    assert not swallowed
+
+
 def test_the_one_listing_model_shows_fits_progress_and_predicts(built_site):
     """The Keras chapter's standalone listing: fit's own progress bar, as a terminal
     shows it last (no colour codes, no carriage returns), then its predictions."""
