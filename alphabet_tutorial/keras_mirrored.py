@@ -41,11 +41,13 @@ def time_per_epoch(timer: EpochTimer) -> float:
 def main(config: Config = Config(epochs=5), devices: int = 2) -> keras.Model:
     """Train the Keras model on `devices` devices of this machine, score every window, and
     time its epochs against the same model trained on one device."""
+    # --8<-- [start:distribute]
     strategy = tf.distribute.MirroredStrategy(use_devices(devices))  # devices first of all
     print(f"MirroredStrategy: {strategy.num_replicas_in_sync} replicas")
     inputs, targets = training_set(config)  # (n, window, 26), (n, 26)
     with strategy.scope():  # the variables made here are mirrored on every replica
         model = build_sequential(config)  # built and compiled as on one device
+    # --8<-- [end:distribute]
     replicated = EpochTimer()  # add callbacks of your own to the list below
     history = model.fit(  # each batch is split over the replicas
         inputs,

@@ -83,6 +83,11 @@ def computed_facts(config) -> dict[str, str]:
         "dense_parameters": f"{total - lstm:,}",
         "parameters": f"{total:,}",
         "batches_per_epoch": str(batches),
+        "batch_average": (  # the two ways of averaging a loss over an epoch's batches
+            "the same here, where every batch is full"
+            if config.train_size % config.batch_size == 0
+            else "here the last batch is smaller, so they differ a little"
+        ),
         "train_steps": str(steps),
         **{name: latex_number(value) for name, value in adam_defaults(Adam).items()},
         "adam_epsilon_first": f"{epsilon_scale(beta_2, 1):.1f}",

@@ -336,7 +336,9 @@ def chapter_notebook(text: str, src_uri: str, config) -> nbformat.NotebookNode:
         [
             fence
             for fence in parse(text)
-            if fence.runnable or fence.notebook_cell or writes(script, lines[fence.start])
+            if fence.runnable
+            or fence.notebook_cell
+            or writes(script, lines[fence.start], fence, config)
         ]
     )
     cells = [
@@ -399,10 +401,15 @@ def fill_outputs(notebook, outputs: list[tuple[str, Output]], src_uri: str) -> N
             cell.outputs.append(nbformat.v4.new_output("display_data", image))
 
 
-def writes(script: Script | None, opening: str) -> bool:
-    """Whether a fence that opens with `opening` is the listing of the chapter's script."""
+def writes(script: Script | None, opening: str, fence, config) -> bool:
+    """Whether a fence that opens with `opening` is the listing of the chapter's script:
+    titled with its file, and its section `script`, included or already expanded (an
+    excerpt of the same file, another section, stays a listing)."""
     caption = LISTING_TITLE.search(opening)
-    return script is not None and caption is not None and caption["title"] == script.listing
+    if script is None or caption is None or caption["title"] != script.listing:
+        return False
+    include = f'--8<-- "{script.listing}:script"'
+    return fence.code.strip() in (include, "\n".join(included([include], config)).strip())
 
 
 def check_script(cells: list, script: Script | None, src_uri: str) -> None:
@@ -531,7 +538,7 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             code_notes += [note] if note is not None else []
             note_code = note_code or note is not None
             continue
-        if fence is not None and script is not None and writes(script, line):  # it writes it
+        if fence is not None and writes(script, line, fence, config):  # it writes the script
             out += ["", "```python", f"%%writefile {script.file}", *fence.code.splitlines()]
             out += ["```", ""]
             number = fence.end + 1
