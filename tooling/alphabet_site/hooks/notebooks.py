@@ -538,7 +538,11 @@ def flatten(lines: list[str], config, page_url: str, src_uri: str) -> str:
             code_notes += [note] if note is not None else []
             note_code = note_code or note is not None
             continue
-        if fence is not None and writes(script, line, fence, config):  # it writes the script
+        if (
+            fence is not None
+            and script is not None
+            and writes(script, line, fence, config)  # the script's listing: a cell writes it
+        ):
             out += ["", "```python", f"%%writefile {script.file}", *fence.code.splitlines()]
             out += ["```", ""]
             number = fence.end + 1
