@@ -222,6 +222,32 @@ def test_a_closed_loop_s_echoes_are_dropped_once_a_stop_signal_arrived(stopped):
         assert "RuntimeError: Event loop is closed\nend\n" in result.stderr
 
 
+# A coroutine the stop left unawaited, collected after the command's own line.
+COROUTINE_NEVER_AWAITED = """
+import gc, sys
+from alphabet_site.screenshots import browser
+from alphabet_tutorial import stopping
+stopping.received[:] = [int(s) for s in sys.argv[1:]]
+async def request():
+    pass
+pending = request()  # created, then the loop that would await it ends
+del pending
+gc.collect()
+print("end", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("stopped", [False, True], ids=["no-stop", "after-a-stop"])
+def test_an_unawaited_coroutine_s_warning_is_dropped_once_a_stop_signal_arrived(stopped):
+    signals = [str(int(signal.SIGTERM))] if stopped else []
+    child = [sys.executable, "-c", COROUTINE_NEVER_AWAITED, *signals]
+    result = subprocess.run(child, capture_output=True, text=True, timeout=60, check=True)
+    if stopped:
+        assert result.stderr == "end\n"
+    else:  # what a stopped command printed after its own line before
+        assert "RuntimeWarning: coroutine 'request' was never awaited" in result.stderr
+
+
 def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
     with browser.launch_chromium() as chromium:
         context = chromium.new_context()

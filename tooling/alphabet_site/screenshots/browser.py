@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -78,10 +79,21 @@ def quiet_closed_loop_after_stop(unraisable, previous=sys.unraisablehook) -> Non
     previous(unraisable)
 
 
+def quiet_unawaited_after_stop(message, category, *where, previous=warnings.showwarning):
+    """`warnings.showwarning`: once a stop signal arrived, drop "coroutine ... was never
+    awaited". The stop can end Playwright's loop between creating a coroutine and awaiting
+    it; Python warns when that coroutine is collected, after the command's own line."""
+    if stopping.received and category is RuntimeWarning and NEVER_AWAITED in str(message):
+        return
+    previous(message, category, *where)
+
+
 CLOSED_LOOP = "Event loop is closed"
+NEVER_AWAITED = "was never awaited"
 for name in ("playwright", "asyncio"):
     logging.getLogger(name).addFilter(quiet_after_stop)
 sys.unraisablehook = quiet_closed_loop_after_stop
+warnings.showwarning = quiet_unawaited_after_stop
 
 
 @contextmanager
