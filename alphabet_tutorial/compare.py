@@ -272,6 +272,11 @@ def format_method(result: Comparison) -> Markdown:
     )
 
 
+def number_of_epochs(count: int) -> str:
+    """ "epoch", "two epochs", "3 epochs": as the verdicts name a start."""
+    return {1: "epoch", 2: "two epochs"}.get(count, f"{count} epochs")
+
+
 class KnobRounds:
     """Warm epochs of models that take turns, one epoch each per round; each is judged
     against the epoch of the first model, the baseline, in the same round."""
@@ -357,6 +362,30 @@ class KnobRounds:
             return False
         warm = epochs - len(start[name])
         return self.extra_start(name, start) <= warm * self.saved(name)
+
+    def verdicts(self, start: dict[str, list[float]], epochs: int) -> list[str]:
+        """Print each knob's verdicts (its warm epochs against the baseline's, the default
+        model's, round by round; its start against the baseline's) and the knobs worth
+        turning on for a run of `epochs` epochs; return those."""
+        check_positive_integer("epochs", epochs)
+        knobs = list(self.seconds)[1:]
+        for name in knobs:
+            ratios = self.to_baseline(name)  # its warm epoch over the baseline's, by round
+            print(
+                f"{name}: a warm epoch took {statistics.median(ratios):.2f}× as long as the "
+                f"default model's ({min(ratios):.2f}× to {max(ratios):.2f}×), "
+                f"{self.found(name)}"
+            )
+            mine, baseline = (1000 * sum(start[model]) for model in (name, self.baseline))
+            print(
+                f"  first {number_of_epochs(len(start[name]))} {mine:.0f} ms, the "
+                f"default model's {baseline:.0f} ms: {self.repaid(name, start)}"
+            )
+        worth = [name for name in knobs if self.worth_it(name, start, epochs)]
+        print(
+            f"worth turning on for a run of {epochs} epochs: {', '.join(worth) or 'none of them'}"
+        )
+        return worth
 
     def table(self) -> Markdown:
         """Per model: the median epoch, its two parts, and its ratio to the baseline."""

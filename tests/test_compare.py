@@ -300,3 +300,23 @@ def test_time_knobs_refuses_no_knobs_and_no_rounds_before_building_anything():
         time_knobs(Config(), {})
     with pytest.raises(ValueError, match="rounds must be a positive integer, got 0"):
         time_knobs(Config(), {"defaults": {}}, rounds=0)
+
+
+def test_the_verdicts_print_each_knob_and_return_those_worth_turning_on(capsys):
+    timed = compare.KnobRounds(["defaults", "faster", "costly"])
+    for seconds in ([0.040, 0.030, 0.030], [0.040, 0.030, 0.030]):  # two rounds
+        for name, epoch in zip(timed.seconds, seconds, strict=True):
+            timed.add(name, [epoch], [epoch / 2])
+    start = {"defaults": [0.9, 0.1], "faster": [0.9, 0.1], "costly": [2.9, 0.1]}
+    assert timed.verdicts(start, epochs=50) == ["faster"]  # 2 s extra, 0.010 s saved an epoch
+    assert capsys.readouterr().out.splitlines() == [
+        "faster: a warm epoch took 0.75× as long as the default model's (0.75× to 0.75×), "
+        "faster in every round",
+        "  first two epochs 1000 ms, the default model's 1000 ms: no clear extra cost",
+        "costly: a warm epoch took 0.75× as long as the default model's (0.75× to 0.75×), "
+        "faster in every round",
+        "  first two epochs 3000 ms, the default model's 1000 ms: repaid after 200 warm epochs",
+        "worth turning on for a run of 50 epochs: faster",
+    ]
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
+        timed.verdicts(start, epochs=0)
