@@ -210,16 +210,20 @@ print("end", file=sys.stderr)
 """
 
 
+def child_stderr(script: str, stop: signal.Signals | None) -> str:
+    """What a child running `script` printed on stderr, once `stop` arrived (or none did)."""
+    child = [sys.executable, "-c", script, *([str(int(stop))] if stop else [])]
+    return subprocess.run(child, capture_output=True, text=True, timeout=60, check=True).stderr
+
+
 @pytest.mark.parametrize("stopped", [False, True], ids=["no-stop", "after-a-stop"])
 def test_a_closed_loop_s_echoes_are_dropped_once_a_stop_signal_arrived(stopped):
-    signals = [str(int(signal.SIGINT))] if stopped else []
-    child = [sys.executable, "-c", DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED, *signals]
-    result = subprocess.run(child, capture_output=True, text=True, timeout=60, check=True)
+    stderr = child_stderr(DRIVER_KILLED_BEFORE_ITS_LOOP_NOTICED, signal.SIGINT if stopped else None)
     if stopped:
-        assert result.stderr == "end\n"
+        assert stderr == "end\n"
     else:  # what a stopped command printed after its own line before
-        assert "that handles pid" in result.stderr
-        assert "RuntimeError: Event loop is closed\nend\n" in result.stderr
+        assert "that handles pid" in stderr
+        assert "RuntimeError: Event loop is closed\nend\n" in stderr
 
 
 # A coroutine the stop left unawaited, collected after the command's own line.
@@ -239,13 +243,11 @@ print("end", file=sys.stderr)
 
 @pytest.mark.parametrize("stopped", [False, True], ids=["no-stop", "after-a-stop"])
 def test_an_unawaited_coroutine_s_warning_is_dropped_once_a_stop_signal_arrived(stopped):
-    signals = [str(int(signal.SIGTERM))] if stopped else []
-    child = [sys.executable, "-c", COROUTINE_NEVER_AWAITED, *signals]
-    result = subprocess.run(child, capture_output=True, text=True, timeout=60, check=True)
+    stderr = child_stderr(COROUTINE_NEVER_AWAITED, signal.SIGTERM if stopped else None)
     if stopped:
-        assert result.stderr == "end\n"
+        assert stderr == "end\n"
     else:  # what a stopped command printed after its own line before
-        assert "RuntimeWarning: coroutine 'request' was never awaited" in result.stderr
+        assert "RuntimeWarning: coroutine 'request' was never awaited" in stderr
 
 
 def test_guard_blocks_and_reports_requests_to_other_hosts(chromium):
